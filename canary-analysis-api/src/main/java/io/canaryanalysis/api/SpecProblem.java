@@ -1,0 +1,19 @@
+package io.canaryanalysis.api;
+
+import java.util.Objects;
+
+/**
+ * One validation problem: the field path in the manifest and what is wrong with it, for example
+ * {@code analysis.stepWeights[2]: must be greater than 10}.
+ */
+public record SpecProblem(String path, String message) {
+  public SpecProblem {
+    Objects.requireNonNull(path, "path");
+    Objects.requireNonNull(message, "message");
+  }
+
+  @Override
+  public String toString() {
+    return path + ": " + message;
+  }
+}

@@ -1,0 +1,45 @@
+package io.canaryanalysis.api;
+
+import io.canaryanalysis.api.spec.Canary;
+import java.util.List;
+
+/**
+ * Owns the routing objects of one mesh or ingress kind (TraefikService, VirtualService, canary
+ * Ingress) and moves traffic between {@code <service>-primary} and {@code <service>-canary}.
+ *
+ * <p>The router is the source of truth for the current split: the engine reads
+ * {@link #getRoutes} on every analysed tick rather than trusting the stored status. Calls may
+ * throw {@link ProviderException}; the engine reports it and retries on the next tick.
+ */
+public interface TrafficRouter {
+
+  /** What this router can express; validation rejects specs that need more. */
+  RouterCapabilities capabilities();
+
+  /**
+   * Router-specific checks beyond {@link #capabilities()}, for example a match ingress-nginx
+   * cannot express. Paths are relative to the Canary {@code spec}. Default: none.
+   */
+  default List<SpecProblem> validate(Canary canary) {
+    return List.of();
+  }
+
+  /**
+   * Creates or updates the routing objects so they match the spec. Must be idempotent and must
+   * keep the current split: a change to labels, ports or annotations never resets weights.
+   * A newly created object routes all traffic to the primary.
+   */
+  void reconcile(Canary canary);
+
+  /** Applies a split. Writes only when the objects differ from it. */
+  void setRoutes(Canary canary, TrafficSplit split);
+
+  /** Reads the split the routing objects currently apply. */
+  TrafficSplit getRoutes(Canary canary);
+
+  /**
+   * Undoes the takeover when the canary is deleted with {@code revertOnDeletion}: all traffic to
+   * the primary, and user objects restored where the router changed them (Istio).
+   */
+  void finalizeRoutes(Canary canary);
+}

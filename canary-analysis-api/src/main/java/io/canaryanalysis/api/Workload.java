@@ -1,0 +1,28 @@
+package io.canaryanalysis.api;
+
+import io.canaryanalysis.api.spec.Canary;
+
+/**
+ * The target workload and its {@code -primary} copy (for example two Deployments). Calls may throw
+ * {@link ProviderException}; the engine reports it and retries on the next tick.
+ */
+public interface Workload {
+
+  /**
+   * Creates the primary from the target if it does not exist yet, and the Services the routers
+   * point at. Idempotent; runs on every tick.
+   */
+  void initialize(Canary canary);
+
+  /** Revision, tracked configs and readiness of both workloads. */
+  WorkloadSnapshot observe(Canary canary);
+
+  /** Scales the target up from zero for a new run. */
+  void scaleUp(Canary canary);
+
+  /** Scales the target to zero (after initialization, promotion or rollback). */
+  void scaleToZero(Canary canary);
+
+  /** Copies the target's template (and tracked configs) to the primary. */
+  void promote(Canary canary);
+}

@@ -1,0 +1,16 @@
+package io.canaryanalysis.api.spec;
+
+import java.util.Objects;
+
+/**
+ * A Flagger {@code MetricTemplate}: a query with placeholders ({@code {{ namespace }}},
+ * {@code {{ target }}}, {@code {{ interval }}}, {@code {{ variables.x }}}, ...) and the provider it runs on.
+ */
+public record MetricTemplate(String name, String namespace, MetricTemplateProvider provider, String query) {
+  public MetricTemplate {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(provider, "provider");
+    Objects.requireNonNull(query, "query");
+  }
+}

@@ -1,0 +1,171 @@
+package io.canaryanalysis.api.status;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * {@code status} of a Canary: Flagger's fields plus what Flagger lacks ({@code lastFailure}) and the
+ * bookkeeping the engine needs to be restartable from the stored status alone.
+ *
+ * @param canaryWeight the last weight the engine wrote (informational; the router is authoritative)
+ * @param failedChecks failed ticks in the current run (cumulative, as Flagger); kept, not reset,
+ *     when the run fails, so a Failed canary shows how many checks failed
+ * @param iterations analysed iterations (blue/green and A/B)
+ * @param lastAppliedSpec revision hash of the version being or last analysed
+ * @param lastPromotedSpec revision hash of the version running in the primary
+ * @param trackedConfigs {@code configmap/<name>} or {@code secret/<name>} to checksum
+ * @param lastTransitionTime time of the last status change
+ * @param conditions Flagger's {@code Promoted} condition
+ * @param lastFailure the most recent failed check of this run, or null
+ * @param lastAnalysisTime extension: when the last tick ran, so ticks stay one interval apart
+ *     however often the host reconciles; null before the first tick
+ * @param notReadySince extension: when the canary or primary was first seen not ready in the
+ *     current wait, for the engine's own progress deadline; null when not waiting
+ * @param preRolloutPassed extension: pre-rollout hooks passed in this run, so they run once per run
+ */
+public record CanaryStatus(
+    CanaryPhase phase,
+    int canaryWeight,
+    int failedChecks,
+    int iterations,
+    String lastAppliedSpec,
+    String lastPromotedSpec,
+    Map<String, String> trackedConfigs,
+    Instant lastTransitionTime,
+    List<StatusCondition> conditions,
+    FailureReason lastFailure,
+    Instant lastAnalysisTime,
+    Instant notReadySince,
+    boolean preRolloutPassed) {
+
+  public CanaryStatus {
+    phase = phase == null ? CanaryPhase.INITIALIZING : phase;
+    trackedConfigs = trackedConfigs == null ? Map.of() : Map.copyOf(trackedConfigs);
+    conditions = conditions == null ? List.of() : List.copyOf(conditions);
+  }
+
+  /** The status of a Canary the engine has not seen yet. */
+  public static CanaryStatus initial() {
+    return builder().build();
+  }
+
+  /** The condition of the given type, if present. */
+  public Optional<StatusCondition> condition(String type) {
+    return conditions.stream().filter(c -> c.type().equals(type)).findFirst();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.phase = phase;
+    b.canaryWeight = canaryWeight;
+    b.failedChecks = failedChecks;
+    b.iterations = iterations;
+    b.lastAppliedSpec = lastAppliedSpec;
+    b.lastPromotedSpec = lastPromotedSpec;
+    b.trackedConfigs = trackedConfigs;
+    b.lastTransitionTime = lastTransitionTime;
+    b.conditions = conditions;
+    b.lastFailure = lastFailure;
+    b.lastAnalysisTime = lastAnalysisTime;
+    b.notReadySince = notReadySince;
+    b.preRolloutPassed = preRolloutPassed;
+    return b;
+  }
+
+  /** Builds a {@link CanaryStatus}. */
+  public static final class Builder {
+    private CanaryPhase phase = CanaryPhase.INITIALIZING;
+    private int canaryWeight;
+    private int failedChecks;
+    private int iterations;
+    private String lastAppliedSpec;
+    private String lastPromotedSpec;
+    private Map<String, String> trackedConfigs = Map.of();
+    private Instant lastTransitionTime;
+    private List<StatusCondition> conditions = List.of();
+    private FailureReason lastFailure;
+    private Instant lastAnalysisTime;
+    private Instant notReadySince;
+    private boolean preRolloutPassed;
+
+    private Builder() {}
+
+    public Builder phase(CanaryPhase phase) {
+      this.phase = Objects.requireNonNull(phase, "phase");
+      return this;
+    }
+
+    public Builder canaryWeight(int canaryWeight) {
+      this.canaryWeight = canaryWeight;
+      return this;
+    }
+
+    public Builder failedChecks(int failedChecks) {
+      this.failedChecks = failedChecks;
+      return this;
+    }
+
+    public Builder iterations(int iterations) {
+      this.iterations = iterations;
+      return this;
+    }
+
+    public Builder lastAppliedSpec(String lastAppliedSpec) {
+      this.lastAppliedSpec = lastAppliedSpec;
+      return this;
+    }
+
+    public Builder lastPromotedSpec(String lastPromotedSpec) {
+      this.lastPromotedSpec = lastPromotedSpec;
+      return this;
+    }
+
+    public Builder trackedConfigs(Map<String, String> trackedConfigs) {
+      this.trackedConfigs = trackedConfigs;
+      return this;
+    }
+
+    public Builder lastTransitionTime(Instant lastTransitionTime) {
+      this.lastTransitionTime = lastTransitionTime;
+      return this;
+    }
+
+    public Builder conditions(List<StatusCondition> conditions) {
+      this.conditions = conditions;
+      return this;
+    }
+
+    public Builder lastFailure(FailureReason lastFailure) {
+      this.lastFailure = lastFailure;
+      return this;
+    }
+
+    public Builder lastAnalysisTime(Instant lastAnalysisTime) {
+      this.lastAnalysisTime = lastAnalysisTime;
+      return this;
+    }
+
+    public Builder notReadySince(Instant notReadySince) {
+      this.notReadySince = notReadySince;
+      return this;
+    }
+
+    public Builder preRolloutPassed(boolean preRolloutPassed) {
+      this.preRolloutPassed = preRolloutPassed;
+      return this;
+    }
+
+    public CanaryStatus build() {
+      return new CanaryStatus(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec,
+          lastPromotedSpec, trackedConfigs, lastTransitionTime, conditions, lastFailure,
+          lastAnalysisTime, notReadySince, preRolloutPassed);
+    }
+  }
+}

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * One validation problem: the field path in the manifest and what is wrong with it, for example
- * {@code analysis.stepWeights[2]: must be greater than 10}.
+ * {@code spec.analysis.stepWeights[2]: must be greater than 10}. Paths start at the
+ * manifest root.
  */
 public record SpecProblem(String path, String message) {
   public SpecProblem {

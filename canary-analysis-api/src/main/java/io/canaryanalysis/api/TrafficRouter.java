@@ -18,7 +18,8 @@ public interface TrafficRouter {
 
   /**
    * Router-specific checks beyond {@link #capabilities()}, for example a match ingress-nginx
-   * cannot express. Paths are relative to the Canary {@code spec}. Default: none.
+   * cannot express. Paths are full manifest paths, for example
+   * {@code spec.analysis.match[0].headers}. Default: none.
    */
   default List<SpecProblem> validate(Canary canary) {
     return List.of();

@@ -139,7 +139,7 @@ public final class TraefikRouter implements TrafficRouter {
     converge(canary, "reconcile", true,
         current -> current == null
             ? TrafficSplit.ALL_PRIMARY
-            : TraefikServiceShape.effectiveSplit(current.getAdditionalProperties().get("spec"), canary));
+            : TraefikServiceShape.effectiveSplit(spec(current), canary));
   }
 
   @Override
@@ -160,7 +160,7 @@ public final class TraefikRouter implements TrafficRouter {
           + " not found; reconcile creates it", true);
     }
     TraefikServiceShape.Reading reading =
-        TraefikServiceShape.read(current.getAdditionalProperties().get("spec"), canary);
+        TraefikServiceShape.read(spec(current), canary);
     if (reading.problem() != null) {
       throw new ProviderException("TraefikService " + describe(canary) + " "
           + reading.problem() + "; reconcile restores it", true);
@@ -216,9 +216,11 @@ public final class TraefikRouter implements TrafficRouter {
           throw failure(canary, operation, e);
         }
         lastConflict = e;
-        LOG.warn("TraefikService {} changed while writing for {} (HTTP {}), retrying on a fresh "
-            + "read ({} of {})", describe(canary), operation, e.getCode(), attempt + 1,
-            maxConflictRetries);
+        if (attempt < maxConflictRetries) {
+          LOG.warn("TraefikService {} changed while writing for {} (HTTP {}), retrying on a "
+              + "fresh read (retry {} of {})", describe(canary), operation, e.getCode(),
+              attempt + 1, maxConflictRetries);
+        }
       }
     }
     throw new ProviderException("TraefikService " + describe(canary) + ": " + operation
@@ -261,7 +263,7 @@ public final class TraefikRouter implements TrafficRouter {
     boolean upToDate = labels.equals(orEmpty(meta.getLabels()))
         && annotations.equals(orEmpty(meta.getAnnotations()))
         && sameOwners(owners, meta.getOwnerReferences())
-        && spec.equals(current.getAdditionalProperties().get("spec"));
+        && spec.equals(spec(current));
     if (upToDate) {
       return null;
     }
@@ -339,6 +341,10 @@ public final class TraefikRouter implements TrafficRouter {
     return new ProviderException("TraefikService " + describe(canary) + " (" + apiGroup.apiVersion()
         + "): " + operation + " failed" + (code == 0 ? "" : " with HTTP " + code) + ": " + reason,
         retriable, e);
+  }
+
+  private static Object spec(GenericKubernetesResource resource) {
+    return resource.getAdditionalProperties().get("spec");
   }
 
   private static String describe(Canary canary) {

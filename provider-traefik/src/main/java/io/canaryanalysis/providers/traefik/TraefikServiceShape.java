@@ -159,28 +159,26 @@ final class TraefikServiceShape {
 
     static Entries of(Object spec, Canary canary) {
       Entries entries = new Entries();
-      Object services = spec instanceof Map<?, ?> specMap && specMap.get("weighted") instanceof Map<?, ?> weighted
-          ? weighted.get("services") : null;
+      Object services = null;
+      if (spec instanceof Map<?, ?> specMap
+          && specMap.get("weighted") instanceof Map<?, ?> weighted) {
+        services = weighted.get("services");
+      }
       if (!(services instanceof List<?> list)) {
         entries.problem = "has no spec.weighted.services list";
         return entries;
       }
       for (int i = 0; i < list.size(); i++) {
         Object item = list.get(i);
-        String name = item instanceof Map<?, ?> map && map.get("name") instanceof String s ? s : null;
         Map<?, ?> entry = item instanceof Map<?, ?> map ? map : null;
-        boolean inOurNamespace = entry != null
-            && (entry.get("namespace") == null || canary.namespace().equals(entry.get("namespace")));
-        boolean plainService = entry != null
-            && (entry.get("kind") == null || "Service".equals(entry.get("kind")));
-        if (name != null && inOurNamespace && plainService && name.equals(primaryName(canary))) {
+        if (isOurs(entry, primaryName(canary), canary)) {
           if (entries.primary != null) {
-            entries.problem(i, "is a second entry for " + name);
+            entries.problem(i, "is a second entry for " + primaryName(canary));
           }
           entries.primary = entry;
-        } else if (name != null && inOurNamespace && plainService && name.equals(canaryName(canary))) {
+        } else if (isOurs(entry, canaryName(canary), canary)) {
           if (entries.canary != null) {
-            entries.problem(i, "is a second entry for " + name);
+            entries.problem(i, "is a second entry for " + canaryName(canary));
           }
           entries.canary = entry;
         } else {
@@ -192,6 +190,14 @@ final class TraefikServiceShape {
       return entries;
     }
 
+    /** A plain Service entry with this name in the canary's namespace (or the object's). */
+    private static boolean isOurs(Map<?, ?> entry, String name, Canary canary) {
+      return entry != null
+          && name.equals(entry.get("name"))
+          && (entry.get("namespace") == null || canary.namespace().equals(entry.get("namespace")))
+          && (entry.get("kind") == null || "Service".equals(entry.get("kind")));
+    }
+
     private void problem(int index, String message) {
       if (problem == null) {
         problem = "spec.weighted.services[" + index + "] " + message;
@@ -201,7 +207,9 @@ final class TraefikServiceShape {
     private static String describe(Object item) {
       if (item instanceof Map<?, ?> map) {
         Object kind = map.get("kind");
-        return (kind == null ? "Service" : kind) + " " + map.get("namespace") + "/" + map.get("name");
+        Object namespace = map.get("namespace");
+        return (kind == null ? "Service" : kind) + " "
+            + (namespace == null ? "" : namespace + "/") + map.get("name");
       }
       return "a non-object value";
     }

@@ -51,7 +51,8 @@ class TraefikRouterBehaviourTest {
     Canary changed = canary.withSpec(canary.spec().toBuilder()
         .service(canary.spec().service().toBuilder()
             .port(8080)
-            .apex(new ObjectMetadata(Map.of("team", "payments"), Map.of("example.com/owner", "sre")))
+            .apex(new ObjectMetadata(
+                Map.of("team", "payments"), Map.of("example.com/owner", "sre")))
             .build())
         .build());
     router().reconcile(changed);

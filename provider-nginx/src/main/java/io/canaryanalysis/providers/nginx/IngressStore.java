@@ -11,6 +11,7 @@ import java.net.HttpURLConnection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -81,7 +82,7 @@ final class IngressStore {
   }
 
   /** Deletes the Ingress when {@code shouldDelete} accepts the current object. */
-  void deleteIf(String namespace, String name, java.util.function.Predicate<Ingress> shouldDelete) {
+  void deleteIf(String namespace, String name, Predicate<Ingress> shouldDelete) {
     Ingress current = get(namespace, name);
     if (current == null || !shouldDelete.test(current)) {
       return;

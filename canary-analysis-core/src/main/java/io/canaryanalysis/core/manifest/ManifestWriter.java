@@ -192,11 +192,11 @@ final class ManifestWriter {
     }
     if (metric.thresholdRange() != null) {
       Map<String, Object> range = new LinkedHashMap<>();
-      put(range, "min", metric.thresholdRange().min());
-      put(range, "max", metric.thresholdRange().max());
+      put(range, "min", number(metric.thresholdRange().min()));
+      put(range, "max", number(metric.thresholdRange().max()));
       m.put("thresholdRange", range);
     }
-    put(m, "threshold", metric.threshold());
+    put(m, "threshold", number(metric.threshold()));
     put(m, "query", metric.query());
     if (metric.templateRef() != null) {
       Map<String, Object> ref = new LinkedHashMap<>();
@@ -331,6 +331,14 @@ final class ManifestWriter {
     putMap(m, "labels", metadata.labels());
     putMap(m, "annotations", metadata.annotations());
     target.put(field, m);
+  }
+
+  /** Whole numbers as integers ({@code min: 99}, as people write them); others unchanged. */
+  private static Object number(Double value) {
+    if (value != null && value == Math.rint(value) && Math.abs(value) < 1e15) {
+      return value.longValue();
+    }
+    return value;
   }
 
   private static void put(Map<String, Object> target, String field, Object value) {

@@ -6,7 +6,9 @@ import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.MetricTemplate;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 
 /**
@@ -34,7 +36,14 @@ public final class CanaryValidator {
     List<SpecProblem> problems = new ArrayList<>(
         validate(canary, router == null ? null : router.capabilities()));
     if (router != null) {
-      problems.addAll(router.validate(canary));
+      // A router may restate a capability problem already reported for the same field; keep one.
+      Set<String> reportedPaths = new HashSet<>();
+      problems.forEach(problem -> reportedPaths.add(problem.path()));
+      for (SpecProblem problem : router.validate(canary)) {
+        if (!reportedPaths.contains(problem.path())) {
+          problems.add(problem);
+        }
+      }
     }
     return List.copyOf(problems);
   }

@@ -105,9 +105,6 @@ final class SpecChecks {
         problem("spec.ingressRef", "required by the nginx provider: the Ingress to clone for canary traffic");
         return;
       }
-    } else if (spec.ingressRef() != null) {
-      problem("spec.ingressRef", "only used by the nginx provider; remove it or set spec.provider: nginx");
-      return;
     }
     if (spec.ingressRef() == null) {
       return;

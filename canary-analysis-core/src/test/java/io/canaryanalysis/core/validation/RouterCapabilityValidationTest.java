@@ -141,6 +141,19 @@ class RouterCapabilityValidationTest {
   }
 
   @Test
+  void aRouterProblemForAFieldAlreadyReportedIsNotRepeated() {
+    TrafficRouter router = new FixedRouter(TRAEFIK, canary -> List.of(
+        new SpecProblem("spec.analysis.mirror", "mirroring is not supported by the traefik router"),
+        new SpecProblem("spec.service.name", "too long for a TraefikService")));
+    Canary canary = on("traefik", a -> a.mirror(true));
+
+    assertThat(CanaryValidator.validate(canary, router)).containsExactly(
+        p("spec.analysis.mirror", "traffic mirroring is not supported by the traefik router; "
+            + "remove mirror or use the istio router"),
+        p("spec.service.name", "too long for a TraefikService"));
+  }
+
+  @Test
   void nullRouterSkipsRouterChecks() {
     assertThat(CanaryValidator.validate(on("traefik", a -> a.mirror(true)), (TrafficRouter) null)).isEmpty();
     assertThat(CanaryValidator.validate(on("traefik", a -> a.mirror(true)), (RouterCapabilities) null)).isEmpty();

@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  *
  * <p>The contract: a new object routes everything to the primary; weights round-trip exactly at
  * 0, 5, 50 and 100; reconcile and setRoutes are idempotent (no write when nothing changed);
- * reconcile never resets an in-flight split; objects edited or deleted by someone else are brought
+ * reconcile never resets an in-flight split, including 0% and 100% canary; objects edited or deleted by someone else are brought
  * back; a 409 conflict is retried; finalize leaves all traffic on the primary; a mirrored split is
  * applied only by routers that declare mirroring.
  */
@@ -118,11 +118,12 @@ public abstract class TrafficRouterContract {
     assertThat(writeFingerprint(canary)).isEqualTo(afterFirst);
   }
 
-  @Test
-  void reconcileAfterAnUnrelatedSpecChangeKeepsTheInFlightSplit() {
+  @ParameterizedTest(name = "canary weight {0}")
+  @ValueSource(ints = {0, 30, 100})
+  void reconcileAfterAnUnrelatedSpecChangeKeepsTheInFlightSplit(int canaryWeight) {
     Canary canary = canary();
     router().reconcile(canary);
-    router().setRoutes(canary, TrafficSplit.canary(30));
+    router().setRoutes(canary, TrafficSplit.canary(canaryWeight));
     Object beforeChange = writeFingerprint(canary);
 
     Canary changed = withUnrelatedSpecChange(canary);
@@ -131,7 +132,7 @@ public abstract class TrafficRouterContract {
     assertThat(writeFingerprint(changed))
         .as("the spec change must reach the routing objects")
         .isNotEqualTo(beforeChange);
-    assertThat(router().getRoutes(changed)).isEqualTo(TrafficSplit.canary(30));
+    assertThat(router().getRoutes(changed)).isEqualTo(TrafficSplit.canary(canaryWeight));
   }
 
   @Test

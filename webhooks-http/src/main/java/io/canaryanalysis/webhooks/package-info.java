@@ -1,0 +1,2 @@
+/** Delivers Flagger-compatible webhooks over HTTP. */
+package io.canaryanalysis.webhooks;

@@ -120,8 +120,9 @@ public final class IstioRouter implements TrafficRouter {
   /**
    * Restores the user's VirtualService spec when one was stored at takeover (from
    * {@code kubectl.kubernetes.io/last-applied-configuration} or
-   * {@code flagger.kubernetes.io/original-configuration}); otherwise routes all traffic to the
-   * primary.
+   * {@code flagger.kubernetes.io/original-configuration}); otherwise, when the VirtualService is
+   * this canary's, routes all traffic to the primary. A VirtualService that is not (or no longer)
+   * managed by the canary is left alone.
    */
   @Override
   public void finalizeRoutes(Canary canary) {
@@ -133,7 +134,12 @@ public final class IstioRouter implements TrafficRouter {
     }
     Map<String, Object> original = storedOriginalSpec(canary, annotations(vs));
     if (original == null) {
-      setRoutes(canary, TrafficSplit.ALL_PRIMARY);
+      if (isManaged(vs, canary)) {
+        setRoutes(canary, TrafficSplit.ALL_PRIMARY);
+      } else {
+        LOG.info("Canary {}: VirtualService {} is not managed by this canary, nothing to revert",
+            canary.key(), vsKey(canary));
+      }
       return;
     }
     withConflictRetry(canary, VIRTUAL_SERVICE, name, "restore", attempt -> {

@@ -61,7 +61,7 @@ final class IstioSchema {
     return new Obj(fields, Set.of());
   }
 
-  private static final Node STRING_MATCH = new OneStringOf(Set.of("exact", "prefix", "regex"));
+  private static final Node STRING_MATCH = new OneStringOf(new java.util.TreeSet<>(Set.of("exact", "prefix", "regex")));
   private static final Node STRINGS = new ArrayOf(Leaf.STRING);
   private static final Node DESTINATION = new Obj(Map.of(
       "host", Leaf.STRING, "subset", Leaf.STRING, "port", obj("number", Leaf.INTEGER)),

@@ -14,11 +14,14 @@ import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.ObjectMetadata;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceList;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.security.SecureRandom;
@@ -364,10 +367,8 @@ public final class IstioRouter implements TrafficRouter {
     return labels == null ? Map.of() : labels;
   }
 
-  private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<GenericKubernetesResource,
-      io.fabric8.kubernetes.api.model.GenericKubernetesResourceList,
-      io.fabric8.kubernetes.client.dsl.Resource<GenericKubernetesResource>> resources(
-      ResourceDefinitionContext context, Canary canary) {
+  private NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
+      Resource<GenericKubernetesResource>> resources(ResourceDefinitionContext context, Canary canary) {
     return client.genericKubernetesResources(context).inNamespace(canary.namespace());
   }
 

@@ -138,6 +138,20 @@ class IstioRouterFailureTest {
   }
 
   @Test
+  void aMissingIstioApiIsReportedAsSuch() {
+    server.expect().post().withPath("/apis/networking.istio.io/v1beta1/namespaces/test/virtualservices")
+        .andReturn(404, status(404, "NotFound", "the server could not find the requested resource"))
+        .once();
+
+    assertThatThrownBy(() -> IstioRouter.builder(client).build()
+            .setRoutes(IstioTestSupport.canary(), TrafficSplit.ALL_PRIMARY))
+        .isInstanceOf(ProviderException.class)
+        .hasMessageContaining("VirtualService podinfo.test write failed (HTTP 404)")
+        .hasMessageContaining("is Istio's networking.istio.io/v1beta1 VirtualService API installed?")
+        .satisfies(e -> assertThat(((ProviderException) e).retriable()).isFalse());
+  }
+
+  @Test
   void anUnsupportedApiVersionIsRejectedByTheBuilder() {
     assertThatThrownBy(() -> IstioRouter.builder(client).apiVersion("networking.istio.io/v1alpha3"))
         .isInstanceOf(IllegalArgumentException.class)

@@ -215,6 +215,11 @@ class IstioRoutingTest {
             "route", List.of(destination("podinfo-primary", 100)))));
     assertThat(router.getRoutes(canary)).isEqualTo(TrafficSplit.ALL_CANARY);
 
+    router.reconcile(canary.withSpec(canary.spec().toBuilder()
+        .service(service.toBuilder().timeout("6s").build()).build()));
+    assertThat(router.getRoutes(canary)).as("reconcile keeps the A/B split (Flagger resets it)")
+        .isEqualTo(TrafficSplit.ALL_CANARY);
+
     router.setRoutes(canary, TrafficSplit.ALL_PRIMARY);
     assertThat(router.getRoutes(canary)).isEqualTo(TrafficSplit.ALL_PRIMARY);
   }

@@ -14,6 +14,7 @@ import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.MetricTemplateSource;
 import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WebhookCaller;
@@ -21,6 +22,7 @@ import io.canaryanalysis.api.WebhookPayload;
 import io.canaryanalysis.api.WebhookResult;
 import io.canaryanalysis.api.Workload;
 import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.core.validation.CanaryValidator;
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
@@ -43,6 +45,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,6 +121,17 @@ public final class AnalysisEngine {
       return run.report(status, interval, false);
     }
     run.router = router;
+    // Validate as if the spec named the router it gets, so provider-specific checks and messages apply.
+    Canary resolved = canary.spec().provider() != null ? canary
+        : canary.withSpec(canary.spec().toBuilder().provider(routerKind).build());
+    List<SpecProblem> problems = CanaryValidator.validate(resolved, router);
+    if (!problems.isEmpty()) {
+      // Nothing is initialized, shifted or promoted on a spec the router or the checks reject.
+      run.emit(EventType.WARNING, "Invalid canary " + canary.key() + " spec: "
+          + problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; ")),
+          status.phase());
+      return run.report(status, interval, false);
+    }
     WorkloadSnapshot snapshot;
     String step = "initializing the workload";
     try {

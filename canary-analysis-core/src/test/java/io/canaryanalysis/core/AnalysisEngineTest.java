@@ -231,6 +231,24 @@ class AnalysisEngineTest {
   }
 
   @Test
+  void anInvalidSpecTouchesNothingAndSaysWhyWithThePaths() {
+    Canary invalid = canary(analysis().stepWeight(0).maxWeight(null).stepWeights(List.of(5, 2)).threshold(0).build());
+    CanaryStatus status = progressing(true);
+
+    TickReport report = engine().build().reconcile(invalid, status);
+
+    assertThat(report.status()).isSameAs(status);
+    assertThat(report.analysed()).isFalse();
+    assertThat(workload.calls).isEmpty();
+    assertThat(report.events()).singleElement().satisfies(event -> {
+      assertThat(event.type()).isEqualTo(EventType.WARNING);
+      assertThat(event.message()).startsWith("Invalid canary podinfo.test spec: ")
+          .contains("spec.analysis.stepWeights[1]: ")
+          .contains("spec.analysis.threshold: ");
+    });
+  }
+
+  @Test
   void aMissingTemplateIsAFailedCheckNamingTheTemplate() {
     MetricCheck missing = MetricCheck.builder("latency").templateRef("latency").thresholdRange(null, 1.0).build();
     TickReport report = engine().build().reconcile(canary(analysis(missing).build()), progressing(true));
@@ -243,7 +261,7 @@ class AnalysisEngineTest {
 
   @Test
   void aTemplateThatCannotBeRenderedIsAFailedCheckNamingThePlaceholder() {
-    MetricCheck check = MetricCheck.builder("errors").templateRef("errors").build();
+    MetricCheck check = MetricCheck.builder("errors").templateRef("errors").thresholdRange(null, 0.0).build();
     AnalysisEngine engine = engine().metricTemplateSource((ns, name) -> Optional.of(new MetricTemplate(
         name, ns, MetricTemplateProvider.prometheus("http://prom"), "errors{path=\"{{ variables.path }}\"}")))
         .build();

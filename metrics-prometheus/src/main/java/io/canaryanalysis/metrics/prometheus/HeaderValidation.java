@@ -17,13 +17,18 @@ final class HeaderValidation {
             + "' has a character that is not allowed at index " + i);
       }
     }
+    checkValue("headers." + name, value);
+  }
+
+  /** Checks a value that will be sent in a header; {@code what} names it in the message. */
+  static void checkValue(String what, String value) {
     if (value == null) {
-      throw new IllegalArgumentException("headers." + name + ": value is missing");
+      throw new IllegalArgumentException(what + ": value is missing");
     }
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (!(c == '\t' || (c >= 0x20 && c <= 0x7e))) {
-        throw new IllegalArgumentException("headers." + name
+        throw new IllegalArgumentException(what
             + ": value has a character that is not allowed at index " + i
             + " (control characters, line breaks and non-ASCII are rejected)");
       }

@@ -268,8 +268,16 @@ public final class PrometheusClient {
       return this;
     }
 
-    /** Sends {@code Authorization: Bearer <token>}; replaces basic auth. */
+    /**
+     * Sends {@code Authorization: Bearer <token>}; replaces basic auth.
+     *
+     * @throws IllegalArgumentException when the token is empty or cannot be sent in a header; the
+     *     message never contains the token
+     */
     public Builder bearerToken(String token) {
+      if (token != null && !token.isEmpty()) {
+        HeaderValidation.checkValue("token", token);
+      }
       this.credentials = new Credentials.Bearer(Credentials.requireValue(token, "token"));
       return this;
     }

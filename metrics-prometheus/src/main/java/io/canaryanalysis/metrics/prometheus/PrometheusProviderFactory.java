@@ -97,12 +97,12 @@ public final class PrometheusProviderFactory implements MetricProviderFactory {
       throw new ProviderException(where + " has no key \"password\""
           + " (it needs \"token\", or \"username\" and \"password\")", true);
     }
-    builder.basicAuth(checked(username, where, "username"), checked(password, where, "password"));
+    builder.basicAuth(username, password);
   }
 
   private static String checked(String value, String where, String key) {
     try {
-      HeaderValidation.check("Authorization", value);
+      HeaderValidation.checkValue(key, value);
       return value;
     } catch (IllegalArgumentException e) {
       throw new ProviderException(where + " key \"" + key + "\" has a character that cannot be "

@@ -73,8 +73,10 @@ final class PrometheusServer implements AutoCloseable {
   }
 
   static PrometheusServer start(String openMetrics) {
-    Path prometheus = binary("prometheus", "PROMETHEUS_BIN");
-    Path promtool = binary("promtool", "PROMTOOL_BIN");
+    return start(openMetrics, binary("prometheus", "PROMETHEUS_BIN"), binary("promtool", "PROMTOOL_BIN"));
+  }
+
+  static PrometheusServer start(String openMetrics, Path prometheus, Path promtool) {
     for (Path bin : List.of(prometheus, promtool)) {
       if (!Files.isExecutable(bin)) {
         throw new IllegalStateException(bin + " not found: these tests need a real Prometheus server."

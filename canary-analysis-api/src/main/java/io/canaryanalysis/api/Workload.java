@@ -25,4 +25,11 @@ public interface Workload {
 
   /** Copies the target's template (and tracked configs) to the primary. */
   void promote(Canary canary);
+
+  /**
+   * Hands the service back to the target when a canary with {@code revertOnDeletion} is deleted:
+   * called once the target is scaled up and ready again, it points the apex Service at the
+   * target's own pods so removing the primary causes no outage. Idempotent. Default: nothing.
+   */
+  default void revert(Canary canary) {}
 }

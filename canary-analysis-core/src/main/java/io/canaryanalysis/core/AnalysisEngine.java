@@ -14,6 +14,7 @@ import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.MetricTemplateSource;
 import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.TrafficSplit;
@@ -151,6 +152,66 @@ public final class AnalysisEngine {
       return run.providerFailure("reading the " + routerKind + " routes", e, interval);
     }
     return run.perform(result, router);
+  }
+
+  /**
+   * Reverts a canary that is being deleted with {@code revertOnDeletion}, as Flagger's finalizer
+   * does: the target is scaled back up; once it is ready the workload points the apex Service at
+   * it ({@link Workload#revert}) and the router hands all traffic to the primary routes or restores
+   * the user's objects ({@link TrafficRouter#finalizeRoutes}). Call it on every reconcile of the
+   * deleted canary until the returned phase is {@code Terminated}; then remove the finalizer. A
+   * target that never becomes ready keeps the canary {@code Terminating}, so nothing is handed to
+   * pods that cannot serve.
+   */
+  public TickReport terminate(Canary canary, CanaryStatus status) {
+    Objects.requireNonNull(canary, "canary");
+    Objects.requireNonNull(status, "status");
+    Instant now = clock.instant();
+    Duration retryIn = CanaryStateMachine.interval(canary.spec());
+    TickRun run = new TickRun(canary, status, now);
+    if (status.phase() == CanaryPhase.TERMINATED) {
+      return run.report(status, retryIn, false);
+    }
+    String kind = canary.spec().targetRef().kind() == null ? "Deployment" : canary.spec().targetRef().kind();
+    CanaryStatus terminating = status;
+    if (status.phase() != CanaryPhase.TERMINATING) {
+      PhaseTransitions.check(status.phase(), CanaryPhase.TERMINATING);
+      run.emit(EventType.NORMAL, "Terminating canary " + canary.key(), CanaryPhase.TERMINATING);
+      terminating = status.toBuilder().phase(CanaryPhase.TERMINATING).lastTransitionTime(now)
+          .conditions(PromotedCondition.update(status.conditions(), CanaryPhase.TERMINATING, kind, now))
+          .build();
+    }
+    String routerKind = canary.spec().provider() == null ? defaultRouterKind : canary.spec().provider();
+    TrafficRouter router = routers.get(routerKind);
+    if (router == null) {
+      run.emit(EventType.WARNING, "No traffic router registered for provider " + routerKind
+          + " (registered: " + new TreeMap<>(routers).keySet() + ")", CanaryPhase.TERMINATING);
+      return run.report(terminating, retryIn, false);
+    }
+    String step = "scaling up " + canary.spec().targetRef().name();
+    try {
+      workload.scaleUp(canary);
+      step = "observing the workload";
+      Readiness target = workload.observe(canary).canary();
+      if (!target.isReady()) {
+        run.emit(EventType.WARNING, target.message().isEmpty()
+            ? "canary deployment " + canary.spec().targetRef().name() + "." + canary.namespace() + " not ready"
+            : target.message(), CanaryPhase.TERMINATING);
+        return run.report(terminating, retryIn, false);
+      }
+      step = "reverting the workload";
+      workload.revert(canary);
+      step = "finalizing the " + routerKind + " routes";
+      router.finalizeRoutes(canary);
+    } catch (RuntimeException e) {
+      TickReport failed = run.providerFailure(step, e, retryIn);
+      return new TickReport(terminating, failed.events(), failed.alerts(), retryIn, false);
+    }
+    run.emit(EventType.NORMAL, "Terminated canary " + canary.key(), CanaryPhase.TERMINATED);
+    CanaryStatus terminated = terminating.toBuilder().phase(CanaryPhase.TERMINATED).lastTransitionTime(now)
+        .conditions(PromotedCondition.update(terminating.conditions(), CanaryPhase.TERMINATED, kind, now))
+        .build();
+    return run.report(terminated, retryIn, false);
   }
 
   /** A stable hash of the analysed revision and its tracked configs, sent as the webhook checksum. */

@@ -35,8 +35,14 @@ final class PhaseTransitions {
     ALLOWED.put(WAITING_PROMOTION, EnumSet.of(PROGRESSING, PROMOTING, SUCCEEDED, FAILED));
     ALLOWED.put(PROMOTING, EnumSet.of(FINALISING, FAILED));
     ALLOWED.put(FINALISING, EnumSet.of(SUCCEEDED, FAILED));
-    ALLOWED.put(CanaryPhase.TERMINATING, EnumSet.noneOf(CanaryPhase.class));
+    // Deleting a canary with revertOnDeletion may start in any phase (AnalysisEngine.terminate).
+    ALLOWED.put(CanaryPhase.TERMINATING, EnumSet.of(CanaryPhase.TERMINATED));
     ALLOWED.put(CanaryPhase.TERMINATED, EnumSet.noneOf(CanaryPhase.class));
+    for (CanaryPhase phase : CanaryPhase.values()) {
+      if (phase != CanaryPhase.TERMINATED) {
+        ALLOWED.computeIfAbsent(phase, p -> EnumSet.noneOf(CanaryPhase.class)).add(CanaryPhase.TERMINATING);
+      }
+    }
   }
 
   private PhaseTransitions() {}

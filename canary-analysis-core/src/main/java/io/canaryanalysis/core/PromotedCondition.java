@@ -73,6 +73,10 @@ final class PromotedCondition {
         return "Canary analysis completed successfully, promotion finished.";
       case FAILED:
         return "Canary analysis failed, " + kind + " scaled to zero.";
+      case TERMINATING:
+        return "Canary is being deleted, handing traffic back to the " + kind + ".";
+      case TERMINATED:
+        return "Canary deleted, traffic handed back to the " + kind + ".";
       default:
         return "New " + kind + " detected, starting initialization.";
     }

@@ -1,0 +1,543 @@
+package io.canaryanalysis.core;
+
+import com.google.common.hash.Hasher;
+import com.google.common.hash.Hashing;
+import io.canaryanalysis.api.AlertSeverity;
+import io.canaryanalysis.api.BuiltinMetricQueries;
+import io.canaryanalysis.api.CanaryAlert;
+import io.canaryanalysis.api.CanaryEvent;
+import io.canaryanalysis.api.EventSink;
+import io.canaryanalysis.api.EventType;
+import io.canaryanalysis.api.MetricProvider;
+import io.canaryanalysis.api.MetricProviderFactory;
+import io.canaryanalysis.api.MetricQuery;
+import io.canaryanalysis.api.MetricResult;
+import io.canaryanalysis.api.MetricTemplateSource;
+import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.TrafficRouter;
+import io.canaryanalysis.api.TrafficSplit;
+import io.canaryanalysis.api.WebhookCaller;
+import io.canaryanalysis.api.WebhookPayload;
+import io.canaryanalysis.api.WebhookResult;
+import io.canaryanalysis.api.Workload;
+import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.api.spec.AlertRef;
+import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.MetricCheck;
+import io.canaryanalysis.api.spec.MetricTemplate;
+import io.canaryanalysis.api.spec.ProviderRef;
+import io.canaryanalysis.api.spec.Webhook;
+import io.canaryanalysis.api.spec.WebhookType;
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CanaryStatus;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs Flagger's canary analysis one tick at a time: observes the workload and the router,
+ * lets the pure state machine decide, and performs its actions through the provider SPIs.
+ *
+ * <p>Thin and thread-free: the host calls {@link #reconcile} for a canary (from its own loop or
+ * worker pool), persists the returned status and calls again after
+ * {@link TickReport#nextTickIn()}. Provider faults never promote: a failed check counts as failed,
+ * a failed router or workload call is reported as a Warning event and the previous status is kept.
+ */
+public final class AnalysisEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(AnalysisEngine.class);
+
+  private final Map<String, TrafficRouter> routers;
+  private final String defaultRouterKind;
+  private final Workload workload;
+  private final WebhookCaller webhookCaller;
+  private final EventSink eventSink;
+  private final MetricProvider metricProvider;
+  private final MetricProviderFactory metricProviderFactory;
+  private final MetricTemplateSource metricTemplateSource;
+  private final BuiltinMetricQueries builtinMetricQueries;
+  private final InstantSource clock;
+
+  private AnalysisEngine(Builder b) {
+    this.routers = Map.copyOf(b.routers);
+    this.defaultRouterKind = b.defaultRouterKind;
+    this.workload = b.workload;
+    this.webhookCaller = b.webhookCaller;
+    this.eventSink = b.eventSink;
+    this.metricProvider = b.metricProvider;
+    this.metricProviderFactory = b.metricProviderFactory;
+    this.metricTemplateSource = b.metricTemplateSource;
+    this.builtinMetricQueries = b.builtinMetricQueries;
+    this.clock = b.clock;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The router kind used when a canary sets no {@code spec.provider}. */
+  public String defaultRouterKind() {
+    return defaultRouterKind;
+  }
+
+  /**
+   * Runs one tick for {@code canary} whose stored status is {@code status}. Does nothing when the
+   * previous tick was less than one analysis interval ago (the report says how long to wait).
+   */
+  public TickReport reconcile(Canary canary, CanaryStatus status) {
+    Objects.requireNonNull(canary, "canary");
+    Objects.requireNonNull(status, "status");
+    Instant now = clock.instant();
+    Duration remaining = CanaryStateMachine.remainingDelay(canary.spec(), status, now);
+    if (!remaining.isZero()) {
+      return new TickReport(status, List.of(), List.of(), remaining, false);
+    }
+    Duration interval = CanaryStateMachine.interval(canary.spec());
+    TickRun run = new TickRun(canary, status, now);
+    String routerKind = canary.spec().provider() == null ? defaultRouterKind : canary.spec().provider();
+    if (canary.spec().suspend()) {
+      TickResult result = CanaryStateMachine.tick(
+          new TickInput(canary, status, now, null, routerKind, null), run);
+      return run.perform(result, null);
+    }
+    TrafficRouter router = routers.get(routerKind);
+    if (router == null) {
+      run.emit(EventType.WARNING, "No traffic router registered for provider " + routerKind
+          + " (registered: " + new TreeMap<>(routers).keySet() + ")", status.phase());
+      return run.report(status, interval, false);
+    }
+    run.router = router;
+    WorkloadSnapshot snapshot;
+    String step = "initializing the workload";
+    try {
+      workload.initialize(canary);
+      step = "reconciling the " + routerKind + " routes";
+      router.reconcile(canary);
+      step = "observing the workload";
+      snapshot = workload.observe(canary);
+    } catch (RuntimeException e) {
+      return run.providerFailure(step, e, interval);
+    }
+    TickResult result;
+    try {
+      result = CanaryStateMachine.tick(new TickInput(canary, status, now, snapshot, routerKind,
+          router.capabilities()), run);
+    } catch (ProviderException e) {
+      return run.providerFailure("reading the " + routerKind + " routes", e, interval);
+    }
+    return run.perform(result, router);
+  }
+
+  /** A stable hash of the analysed revision and its tracked configs, sent as the webhook checksum. */
+  static String checksum(CanaryStatus status) {
+    Hasher hasher = Hashing.sha256().newHasher();
+    hasher.putString(String.valueOf(status.lastAppliedSpec()), StandardCharsets.UTF_8).putByte((byte) 0);
+    for (Map.Entry<String, String> e : new TreeMap<>(status.trackedConfigs()).entrySet()) {
+      hasher.putString(e.getKey(), StandardCharsets.UTF_8).putByte((byte) '=')
+          .putString(e.getValue(), StandardCharsets.UTF_8).putByte((byte) 0);
+    }
+    return hasher.hash().toString().substring(0, 16);
+  }
+
+  /** One reconcile call: implements the checks for the machine and performs its actions. */
+  private final class TickRun implements TickChecks {
+    private final Canary canary;
+    private final CanaryStatus previous;
+    private final Instant now;
+    private final List<CanaryEvent> events = new ArrayList<>(4);
+    private final List<CanaryAlert> alerts = new ArrayList<>(1);
+    private TrafficRouter router;
+    private String checksum;
+
+    TickRun(Canary canary, CanaryStatus previous, Instant now) {
+      this.canary = canary;
+      this.previous = previous;
+      this.now = now;
+    }
+
+    TickReport perform(TickResult result, TrafficRouter router) {
+      CanaryPhase phase = result.status().phase();
+      for (Action action : result.actions()) {
+        try {
+          execute(action, phase, router);
+        } catch (RuntimeException e) {
+          Duration retry = CanaryStateMachine.interval(canary.spec());
+          return providerFailure(describe(action), e, retry);
+        }
+      }
+      if (LOG.isDebugEnabled() && result.analysed()) {
+        LOG.debug("canary {} tick: {} -> {} weight {} failedChecks {}", canary.key(),
+            previous.phase().flaggerName(), phase.flaggerName(), result.status().canaryWeight(),
+            result.status().failedChecks());
+      }
+      return report(result.status(), result.nextTickIn(), result.analysed());
+    }
+
+    private void execute(Action action, CanaryPhase phase, TrafficRouter router) {
+      if (action instanceof Action.RecordEvent) {
+        Action.RecordEvent event = (Action.RecordEvent) action;
+        emit(event.type(), event.message(), phase);
+      } else if (action instanceof Action.SetRoutes) {
+        router.setRoutes(canary, ((Action.SetRoutes) action).split());
+      } else if (action instanceof Action.ScaleUp) {
+        workload.scaleUp(canary);
+      } else if (action instanceof Action.ScaleToZero) {
+        workload.scaleToZero(canary);
+      } else if (action instanceof Action.Promote) {
+        workload.promote(canary);
+      } else if (action instanceof Action.SendAlert) {
+        Action.SendAlert alert = (Action.SendAlert) action;
+        alert(alert.severity(), alert.message());
+      } else if (action instanceof Action.RunPostRolloutHooks) {
+        postRollout(((Action.RunPostRolloutHooks) action).phase());
+      }
+    }
+
+    private String describe(Action action) {
+      if (action instanceof Action.SetRoutes) {
+        TrafficSplit split = ((Action.SetRoutes) action).split();
+        return "setting routes primary=" + split.primaryWeight() + " canary=" + split.canaryWeight()
+            + (split.mirrored() ? " mirrored" : "");
+      } else if (action instanceof Action.ScaleUp) {
+        return "scaling up " + canary.spec().targetRef().name();
+      } else if (action instanceof Action.ScaleToZero) {
+        return "scaling down " + canary.spec().targetRef().name();
+      } else if (action instanceof Action.Promote) {
+        return "promoting " + canary.spec().targetRef().name() + " to "
+            + canary.spec().targetRef().name() + "-primary";
+      }
+      return action.getClass().getSimpleName();
+    }
+
+    TickReport providerFailure(String step, RuntimeException e, Duration retryIn) {
+      String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      LOG.warn("canary {}: {} failed: {}", canary.key(), step, cause);
+      emit(EventType.WARNING, "Error " + step + " for " + canary.key() + ": " + cause,
+          previous.phase());
+      return report(previous, retryIn, false);
+    }
+
+    TickReport report(CanaryStatus status, Duration nextTickIn, boolean analysed) {
+      return new TickReport(status, events, alerts, nextTickIn, analysed);
+    }
+
+    void emit(EventType type, String message, CanaryPhase phase) {
+      CanaryEvent event = new CanaryEvent(canary.name(), canary.namespace(), type,
+          CanaryEvent.REASON_SYNCED, message, now);
+      events.add(event);
+      eventSink.event(event);
+      Analysis analysis = canary.spec().analysis();
+      if (analysis == null) {
+        return;
+      }
+      for (Webhook hook : analysis.webhooks()) {
+        if (hook.type() != WebhookType.EVENT) {
+          continue;
+        }
+        Map<String, String> metadata = new HashMap<>(hook.metadata());
+        metadata.put("eventMessage", message);
+        metadata.put("eventType", type.value());
+        metadata.put("timestamp", Long.toString(now.toEpochMilli()));
+        WebhookResult result = call(hook, payload(phase, metadata));
+        if (!result.passed()) {
+          LOG.warn("canary {}: event webhook {} failed: {}", canary.key(), hook.name(),
+              result.detail());
+        }
+      }
+    }
+
+    private void alert(AlertSeverity severity, String message) {
+      Analysis analysis = canary.spec().analysis();
+      List<ProviderRef> providers = new ArrayList<>();
+      if (analysis != null) {
+        for (AlertRef ref : analysis.alerts()) {
+          if (ref.accepts(severity)) {
+            providers.add(ref.providerRef());
+          }
+        }
+        if (!analysis.alerts().isEmpty() && providers.isEmpty()) {
+          return;
+        }
+      }
+      CanaryAlert alert = new CanaryAlert(canary.name(), canary.namespace(), severity, message,
+          alertFields(), providers, now);
+      alerts.add(alert);
+      eventSink.alert(alert);
+    }
+
+    private Map<String, String> alertFields() {
+      Map<String, String> fields = new LinkedHashMap<>();
+      String kind = canary.spec().targetRef().kind() == null
+          ? "Deployment" : canary.spec().targetRef().kind();
+      fields.put("Target", kind + "/" + canary.spec().targetRef().name() + "." + canary.namespace());
+      Analysis analysis = canary.spec().analysis();
+      if (analysis != null) {
+        fields.put("Failed checks threshold", Integer.toString(Math.max(1, analysis.threshold())));
+        fields.put("Traffic routing", trafficRouting(analysis));
+      }
+      int deadline = canary.spec().progressDeadlineSeconds() > 0
+          ? canary.spec().progressDeadlineSeconds() : 600;
+      fields.put("Progress deadline", deadline + "s");
+      return fields;
+    }
+
+    private String trafficRouting(Analysis analysis) {
+      switch (analysis.strategy()) {
+        case AB_TESTING:
+          return "A/B Testing";
+        case BLUE_GREEN:
+          return "Blue/Green";
+        default:
+          if (analysis.stepWeight() <= 0 && !analysis.stepWeights().isEmpty()) {
+            StringBuilder steps = new StringBuilder();
+            for (int w : analysis.stepWeights()) {
+              steps.append(steps.length() == 0 ? "" : ",").append(w);
+            }
+            return "Weight steps: " + steps + " max: " + analysis.effectiveMaxWeight();
+          }
+          return "Weight step: " + analysis.stepWeight() + " max: " + analysis.effectiveMaxWeight();
+      }
+    }
+
+    private void postRollout(CanaryPhase phase) {
+      for (Webhook hook : canary.spec().analysis() == null
+          ? List.<Webhook>of() : canary.spec().analysis().webhooks(WebhookType.POST_ROLLOUT)) {
+        WebhookResult result = callWebhook(hook, phase);
+        if (result.passed()) {
+          emit(EventType.NORMAL, "Post-rollout check " + hook.name() + " passed", phase);
+        } else {
+          emit(EventType.WARNING, "Post-rollout hook " + hook.name() + " failed " + result.detail(),
+              phase);
+        }
+      }
+    }
+
+    private WebhookPayload payload(CanaryPhase phase, Map<String, String> metadata) {
+      if (checksum == null) {
+        checksum = checksum(previous);
+      }
+      return new WebhookPayload(canary.name(), canary.namespace(), phase.flaggerName(), checksum,
+          metadata);
+    }
+
+    private WebhookResult call(Webhook hook, WebhookPayload payload) {
+      try {
+        WebhookResult result = webhookCaller.call(hook, payload);
+        return result == null ? WebhookResult.transportFailure("no result") : result;
+      } catch (RuntimeException e) {
+        String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LOG.warn("canary {}: webhook {} call failed: {}", canary.key(), hook.name(), cause);
+        return WebhookResult.transportFailure(cause);
+      }
+    }
+
+    @Override
+    public WebhookResult callWebhook(Webhook hook, CanaryPhase payloadPhase) {
+      WebhookResult result = call(hook, payload(payloadPhase, hook.metadata()));
+      LOG.debug("canary {}: webhook {} ({}) passed={}", canary.key(), hook.name(),
+          hook.type().manifestValue(), result.passed());
+      return result;
+    }
+
+    @Override
+    public TrafficSplit currentRoutes() {
+      return router.getRoutes(canary);
+    }
+
+    @Override
+    public MetricOutcome evaluate(MetricCheck check) {
+      MetricOutcome outcome = check.templateRef() != null ? evaluateTemplate(check)
+          : evaluateWithDefaultProvider(check);
+      LOG.debug("canary {}: metric {} -> {}", canary.key(), check.name(), outcome);
+      return outcome;
+    }
+
+    private MetricOutcome evaluateWithDefaultProvider(MetricCheck check) {
+      String failedPrefix = check.query() != null
+          ? "Prometheus query failed for " + check.name() + ": " : "Prometheus query failed: ";
+      String template;
+      if (check.query() != null) {
+        template = check.query();
+      } else if (check.isBuiltin()) {
+        String routerKind = canary.spec().provider() == null
+            ? defaultRouterKind : canary.spec().provider();
+        Optional<String> builtin = builtinMetricQueries.template(check.name(), routerKind);
+        if (builtin.isEmpty()) {
+          return new MetricOutcome.SetupError(failedPrefix + "no builtin query for "
+              + check.name() + " with router " + routerKind);
+        }
+        template = builtin.get();
+      } else {
+        return new MetricOutcome.SetupError("Metric query failed for " + check.name()
+            + ": no usable metrics template and query were configured");
+      }
+      if (metricProvider == null) {
+        return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
+      }
+      String query;
+      try {
+        query = QueryTemplates.render(template, canary, check);
+      } catch (IllegalArgumentException e) {
+        return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
+      }
+      return run(metricProvider, query, check);
+    }
+
+    private MetricOutcome evaluateTemplate(MetricCheck check) {
+      String namespace = check.templateRef().namespace() == null
+          ? canary.namespace() : check.templateRef().namespace();
+      String templateKey = check.templateRef().name() + "." + namespace;
+      if (metricTemplateSource == null || metricProviderFactory == null) {
+        return new MetricOutcome.SetupError("Metric template " + templateKey
+            + " error: no metric template source and provider factory are configured");
+      }
+      Optional<MetricTemplate> template;
+      try {
+        template = metricTemplateSource.find(namespace, check.templateRef().name());
+      } catch (RuntimeException e) {
+        return new MetricOutcome.SetupError("Metric template " + templateKey + " error: "
+            + e.getMessage());
+      }
+      if (template.isEmpty()) {
+        return new MetricOutcome.SetupError("Metric template " + templateKey
+            + " error: metric template not found");
+      }
+      MetricProvider provider;
+      try {
+        provider = metricProviderFactory.create(template.get().provider(), namespace);
+      } catch (RuntimeException e) {
+        return new MetricOutcome.SetupError("Metric template " + templateKey + " provider "
+            + template.get().provider().type() + " error: " + e.getMessage());
+      }
+      String query;
+      try {
+        query = QueryTemplates.render(template.get().query(), canary, check);
+      } catch (IllegalArgumentException e) {
+        return new MetricOutcome.SetupError("Metric template " + templateKey
+            + " query render error: " + e.getMessage());
+      }
+      return run(provider, query, check);
+    }
+
+    private MetricOutcome run(MetricProvider provider, String query, MetricCheck check) {
+      MetricResult result;
+      try {
+        result = provider.query(new MetricQuery(query, check.kind(), check.aggregation(), now));
+      } catch (RuntimeException e) {
+        String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LOG.warn("canary {}: metric {} query failed: {}", canary.key(), check.name(), cause);
+        result = MetricResult.failed(cause);
+      }
+      if (result == null) {
+        result = MetricResult.failed("the provider returned no result");
+      }
+      return new MetricOutcome.Measured(result);
+    }
+  }
+
+  /** Builds an {@link AnalysisEngine}; routers and the workload are required. */
+  public static final class Builder {
+    private final Map<String, TrafficRouter> routers = new LinkedHashMap<>();
+    private String defaultRouterKind;
+    private Workload workload;
+    private WebhookCaller webhookCaller =
+        (hook, payload) -> WebhookResult.transportFailure("no WebhookCaller is configured");
+    private EventSink eventSink = EventSink.discarding();
+    private MetricProvider metricProvider;
+    private MetricProviderFactory metricProviderFactory;
+    private MetricTemplateSource metricTemplateSource;
+    private BuiltinMetricQueries builtinMetricQueries = (name, kind) -> Optional.empty();
+    private InstantSource clock = InstantSource.system();
+
+    private Builder() {}
+
+    /** Registers the router for {@code spec.provider: kind}; the first one is the default. */
+    public Builder router(String kind, TrafficRouter router) {
+      Objects.requireNonNull(kind, "kind");
+      Objects.requireNonNull(router, "router");
+      routers.put(kind, router);
+      return this;
+    }
+
+    /** The router kind for canaries without {@code spec.provider}; default: the first registered. */
+    public Builder defaultRouterKind(String kind) {
+      this.defaultRouterKind = Objects.requireNonNull(kind, "kind");
+      return this;
+    }
+
+    public Builder workload(Workload workload) {
+      this.workload = Objects.requireNonNull(workload, "workload");
+      return this;
+    }
+
+    /** Delivers webhooks; default: every hook fails with "no WebhookCaller is configured". */
+    public Builder webhookCaller(WebhookCaller webhookCaller) {
+      this.webhookCaller = Objects.requireNonNull(webhookCaller, "webhookCaller");
+      return this;
+    }
+
+    /** Receives events and alerts; default: discarded. */
+    public Builder eventSink(EventSink eventSink) {
+      this.eventSink = Objects.requireNonNull(eventSink, "eventSink");
+      return this;
+    }
+
+    /** Runs builtin and inline metric queries (Flagger's {@code -metrics-server}). */
+    public Builder metricProvider(MetricProvider metricProvider) {
+      this.metricProvider = Objects.requireNonNull(metricProvider, "metricProvider");
+      return this;
+    }
+
+    /** Builds providers for MetricTemplates. */
+    public Builder metricProviderFactory(MetricProviderFactory metricProviderFactory) {
+      this.metricProviderFactory = Objects.requireNonNull(metricProviderFactory, "metricProviderFactory");
+      return this;
+    }
+
+    /** Looks up MetricTemplates referenced by {@code templateRef}. */
+    public Builder metricTemplateSource(MetricTemplateSource metricTemplateSource) {
+      this.metricTemplateSource = Objects.requireNonNull(metricTemplateSource, "metricTemplateSource");
+      return this;
+    }
+
+    /** The builtin metric queries per router kind. */
+    public Builder builtinMetricQueries(BuiltinMetricQueries builtinMetricQueries) {
+      this.builtinMetricQueries = Objects.requireNonNull(builtinMetricQueries, "builtinMetricQueries");
+      return this;
+    }
+
+    /** The clock; default the system clock. A simulation passes a virtual one. */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** @throws IllegalStateException when no router or no workload is registered */
+    public AnalysisEngine build() {
+      if (routers.isEmpty()) {
+        throw new IllegalStateException("at least one traffic router is required: router(kind, router)");
+      }
+      if (workload == null) {
+        throw new IllegalStateException("a workload is required: workload(workload)");
+      }
+      if (defaultRouterKind == null) {
+        defaultRouterKind = routers.keySet().iterator().next();
+      } else if (!routers.containsKey(defaultRouterKind)) {
+        throw new IllegalStateException("defaultRouterKind " + defaultRouterKind
+            + " has no registered router (registered: " + routers.keySet() + ")");
+      }
+      return new AnalysisEngine(this);
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package io.canaryanalysis.core;
+
+import io.canaryanalysis.api.AlertSeverity;
+import io.canaryanalysis.api.TrafficSplit;
+import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CanaryStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Flagger's {@code advanceCanary} (flagger.md §2.3) as a pure function: given the spec, the stored
+ * status, the time and the observed workload, plus the checks it asks for one at a time, it returns
+ * the new status and the actions to perform. No I/O, no clock, no randomness, no mutable state.
+ *
+ * <p>Differences from Flagger (each fixes a defect listed in flagger.md §9):
+ * <ul>
+ *   <li>the threshold rollback happens in the tick whose failed check reaches the threshold, and
+ *       {@code status.lastFailure} says which check failed, with value and bound;
+ *   <li>{@code failedChecks} is kept when the run fails;
+ *   <li>the progress deadline is measured here from {@code status.notReadySince} and
+ *       {@code spec.progressDeadlineSeconds}; {@code Readiness.State.FAILED} ends the wait at once;
+ *       a not-ready rollback sends an alert;
+ *   <li>pre-rollout hooks and the "Starting canary analysis" event happen once per run;
+ *   <li>confirm-traffic-increase is not asked on the tick that promotes;
+ *   <li>WaitingPromotion keeps the real canary weight and iterations;
+ *   <li>a Failed canary does not re-record its revision before looking for a new one, so a new
+ *       revision seen on a tick that stops early is not lost;
+ *   <li>a weight off the stepWeights ladder goes to the next rung above it, and stepWeight never
+ *       goes past maxWeight;
+ *   <li>ticks are gated by {@code status.lastAnalysisTime} so they stay one interval apart
+ *       however often the host reconciles.
+ * </ul>
+ */
+final class CanaryStateMachine {
+
+  private CanaryStateMachine() {}
+
+  /** The analysis interval Flagger uses: the spec's, default 60s, clamped to at least 10s. */
+  static Duration interval(CanarySpec spec) {
+    Analysis analysis = spec.analysis();
+    Duration interval = analysis == null ? Analysis.DEFAULT_INTERVAL : analysis.interval();
+    return interval.compareTo(Analysis.MIN_INTERVAL) < 0 ? Analysis.MIN_INTERVAL : interval;
+  }
+
+  /** Time left before the next tick is due; zero when it is due now. */
+  static Duration remainingDelay(CanarySpec spec, CanaryStatus status, Instant now) {
+    if (status.lastAnalysisTime() == null) {
+      return Duration.ZERO;
+    }
+    Instant due = status.lastAnalysisTime().plus(interval(spec));
+    return now.isBefore(due) ? Duration.between(now, due) : Duration.ZERO;
+  }
+
+  /** Runs one tick. */
+  static TickResult tick(TickInput input, TickChecks checks) {
+    Objects.requireNonNull(input, "input");
+    Objects.requireNonNull(checks, "checks");
+    CanarySpec spec = input.canary().spec();
+    Duration interval = interval(spec);
+    Duration remaining = remainingDelay(spec, input.status(), input.now());
+    Tick tick = new Tick(input, checks);
+    if (!remaining.isZero()) {
+      return tick.finish(remaining, false);
+    }
+    if (spec.suspend()) {
+      tick.info("skipping canary run as object is suspended");
+      return tick.finish(interval, false);
+    }
+    Objects.requireNonNull(input.workload(), "workload");
+    CanaryPhase phase = input.status().phase();
+    switch (phase) {
+      case INITIALIZING:
+        initialize(tick);
+        return tick.finish(interval, true);
+      case TERMINATING:
+      case TERMINATED:
+        return tick.finish(interval, false);
+      default:
+        break;
+    }
+    if (!phase.isRunActive() && !revisionChanged(input.status(), input.workload())) {
+      return tick.finish(interval, false);
+    }
+    advance(tick);
+    return tick.finish(interval, true);
+  }
+
+  /**
+   * True when the observed revision or tracked configs differ from the analysed ones. A revision
+   * equal to {@code lastPromotedSpec} (a manual revert to what the primary runs) is not new, as in
+   * Flagger.
+   */
+  static boolean revisionChanged(CanaryStatus status, WorkloadSnapshot workload) {
+    String revision = workload.revision();
+    if (status.lastAppliedSpec() == null) {
+      return true;
+    }
+    boolean specChanged = !revision.equals(status.lastPromotedSpec())
+        && !revision.equals(status.lastAppliedSpec());
+    return specChanged || !status.trackedConfigs().equals(workload.trackedConfigs());
+  }
+
+  /** Initializing → Initialized: the primary exists and is ready; the target is scaled to zero. */
+  private static void initialize(Tick t) {
+    if (!t.spec.skipAnalysis() && !t.workload().primary().isReady()) {
+      t.warning(ReadinessGate.text(t.workload().primary(), t.primaryTargetKey() + " not ready"));
+      return;
+    }
+    String kind = t.spec.targetRef().kind() == null ? "Deployment" : t.spec.targetRef().kind();
+    t.act(new Action.ScaleToZero());
+    t.moveTo(CanaryPhase.INITIALIZED);
+    t.status.lastAppliedSpec(t.workload().revision())
+        .lastPromotedSpec(t.workload().revision())
+        .trackedConfigs(t.workload().trackedConfigs())
+        .canaryWeight(0)
+        .notReadySince(null);
+    t.info("Initialization done! " + t.canaryKey);
+    t.alert(AlertSeverity.INFO, "New " + kind + " detected, initialization completed.");
+  }
+
+  /** Flagger's steps 15–28 for a canary with an active run or a new revision. */
+  private static void advance(Tick t) {
+    CanaryPhase phase = t.phase();
+    if (!t.spec.skipAnalysis() && !ReadinessGate.primaryReady(t)) {
+      return;
+    }
+    if (!phase.isRunActive() || phase == CanaryPhase.WAITING) {
+      RunStart.startRun(t);
+      return;
+    }
+    boolean analysing = phase == CanaryPhase.PROGRESSING || phase == CanaryPhase.WAITING_PROMOTION;
+    if (analysing && revisionChanged(t.previous, t.workload())) {
+      RunStart.restart(t);
+      return;
+    }
+    if (!ReadinessGate.canaryReady(t)) {
+      return;
+    }
+    t.status.notReadySince(null);
+    if (analysing && t.spec.skipAnalysis()) {
+      Promotion.skipAnalysis(t);
+      return;
+    }
+    TrafficSplit routes = t.checks.currentRoutes();
+    if (analysing && AnalysisStep.rollbackRequested(t)) {
+      return;
+    }
+    if (phase == CanaryPhase.PROMOTING) {
+      Promotion.shiftTrafficToPrimary(t, routes);
+      return;
+    }
+    if (phase == CanaryPhase.FINALISING) {
+      Promotion.finalise(t);
+      return;
+    }
+    if (t.previous.failedChecks() >= t.threshold()) {
+      Rollback.rollback(t, Rollback.thresholdReason(t));
+      return;
+    }
+    if (!AnalysisStep.analyse(t, routes)) {
+      return;
+    }
+    StrategyStep.advance(t, routes);
+  }
+}

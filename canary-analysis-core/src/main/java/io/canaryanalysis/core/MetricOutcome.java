@@ -1,0 +1,25 @@
+package io.canaryanalysis.core;
+
+import io.canaryanalysis.api.MetricResult;
+import java.util.Objects;
+
+/** What evaluating one metric check produced: a provider result, or a setup error before any query ran. */
+sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.SetupError {
+
+  /** The provider answered (a value, no data, or a failed query). */
+  record Measured(MetricResult result) implements MetricOutcome {
+    public Measured {
+      Objects.requireNonNull(result, "result");
+    }
+  }
+
+  /**
+   * The query could not be built: missing template, provider error, render error. {@code message}
+   * is the complete event text, for example {@code Metric template errors.test error: not found}.
+   */
+  record SetupError(String message) implements MetricOutcome {
+    public SetupError {
+      Objects.requireNonNull(message, "message");
+    }
+  }
+}

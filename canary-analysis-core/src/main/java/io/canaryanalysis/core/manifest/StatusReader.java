@@ -1,0 +1,107 @@
+package io.canaryanalysis.core.manifest;
+
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CheckKind;
+import io.canaryanalysis.api.status.ConditionStatus;
+import io.canaryanalysis.api.status.FailureReason;
+import io.canaryanalysis.api.status.StatusCondition;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Reads {@code status} of a stored Canary: Flagger's fields plus this project's extensions
+ * ({@code lastFailure}, {@code lastAnalysisTime}, {@code notReadySince}, {@code preRolloutPassed}).
+ */
+final class StatusReader {
+  /** Flagger status fields the model does not keep: reported as notices, not errors, so stored canaries load. */
+  static final List<String> FLAGGER_FIELDS_NOT_KEPT =
+      List.of("sessionAffinityCookie", "previousSessionAffinityCookie", "primarySessionAffinityCookie");
+
+  private StatusReader() {}
+
+  static CanaryStatus read(Fields s) {
+    CanaryStatus.Builder b = CanaryStatus.builder();
+    String phaseText = s.string("phase");
+    if (phaseText != null) {
+      CanaryPhase phase = CanaryPhase.fromFlaggerName(phaseText).orElse(null);
+      if (phase == null) {
+        s.error("phase", "unknown phase \"" + phaseText + "\"; expected one of "
+            + Arrays.stream(CanaryPhase.values()).map(CanaryPhase::flaggerName).collect(Collectors.joining(", ")));
+      } else {
+        b.phase(phase);
+      }
+    }
+    b.canaryWeight(s.integer("canaryWeight", 0));
+    b.failedChecks(s.integer("failedChecks", 0));
+    b.iterations(s.integer("iterations", 0));
+    b.lastAppliedSpec(s.string("lastAppliedSpec"));
+    b.lastPromotedSpec(s.string("lastPromotedSpec"));
+    b.trackedConfigs(s.stringMap("trackedConfigs"));
+    b.lastTransitionTime(s.timestamp("lastTransitionTime"));
+    List<StatusCondition> conditions = new ArrayList<>();
+    for (Fields c : s.objects("conditions")) {
+      StatusCondition condition = condition(c);
+      if (condition != null) {
+        conditions.add(condition);
+      }
+    }
+    b.conditions(conditions);
+    Fields failure = s.object("lastFailure");
+    if (failure != null) {
+      b.lastFailure(failure(failure));
+    }
+    b.lastAnalysisTime(s.timestamp("lastAnalysisTime"));
+    b.notReadySince(s.timestamp("notReadySince"));
+    b.preRolloutPassed(s.bool("preRolloutPassed"));
+    for (String field : FLAGGER_FIELDS_NOT_KEPT) {
+      if (s.take(field) != null) {
+        s.problems().notice(s.pathOf(field), "not kept by canary-analysis; ignored");
+      }
+    }
+    s.finish();
+    return b.build();
+  }
+
+  private static StatusCondition condition(Fields c) {
+    String type = c.requiredString("type");
+    ConditionStatus status = null;
+    if (c.has("status")) {
+      status = CanaryReader.choice(c, "status", ConditionStatus.values(), ConditionStatus::value, null);
+    } else {
+      c.take("status");
+      c.required("status");
+    }
+    String reason = c.string("reason");
+    String message = c.string("message");
+    var lastUpdateTime = c.timestamp("lastUpdateTime");
+    var lastTransitionTime = c.timestamp("lastTransitionTime");
+    c.finish();
+    if (type == null || status == null) {
+      return null;
+    }
+    return new StatusCondition(type, status, reason, message, lastUpdateTime, lastTransitionTime);
+  }
+
+  private static FailureReason failure(Fields f) {
+    CheckKind kind = null;
+    if (f.has("kind")) {
+      kind = CanaryReader.choice(f, "kind", CheckKind.values(), CheckKind::name, null);
+    } else {
+      f.take("kind");
+      f.required("kind");
+    }
+    String check = f.requiredString("check");
+    Double value = f.number("value");
+    String bound = f.string("bound");
+    String message = f.requiredString("message");
+    var time = f.timestamp("time");
+    f.finish();
+    if (kind == null || check == null || message == null) {
+      return null;
+    }
+    return new FailureReason(kind, check, value, bound, message, time);
+  }
+}

@@ -1,0 +1,95 @@
+package io.canaryanalysis.simulation;
+
+import io.canaryanalysis.api.Readiness;
+import io.canaryanalysis.api.Workload;
+import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.api.spec.Canary;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A scripted target and primary: the revision changes at scripted times (after initialization),
+ * readiness follows the scripted traces.
+ */
+final class SimulatedWorkload implements Workload {
+  private final String initialRevision;
+  private final List<RevisionChange> revisions;
+  private final ReadinessTrace canaryReadiness;
+  private final ReadinessTrace primaryReadiness;
+  private final ReadinessTrace primaryAfterPromotion;
+  private final SimulationClock clock;
+  private boolean initialized;
+  private boolean canaryScaledUp;
+  private Duration promotedAt;
+  private String primaryRevision;
+
+  /** A scripted revision change. */
+  record RevisionChange(Duration at, String revision) {}
+
+  SimulatedWorkload(String initialRevision, List<RevisionChange> revisions,
+      ReadinessTrace canaryReadiness, ReadinessTrace primaryReadiness,
+      ReadinessTrace primaryAfterPromotion, SimulationClock clock) {
+    this.initialRevision = initialRevision;
+    this.revisions = revisions;
+    this.canaryReadiness = canaryReadiness;
+    this.primaryReadiness = primaryReadiness;
+    this.primaryAfterPromotion = primaryAfterPromotion;
+    this.clock = clock;
+    this.primaryRevision = initialRevision;
+  }
+
+  /** The target's revision now: the initial one until initialization, then the latest scripted one. */
+  String revision() {
+    if (!initialized) {
+      return initialRevision;
+    }
+    Duration now = clock.elapsed();
+    String current = initialRevision;
+    for (RevisionChange change : revisions) {
+      if (change.at().compareTo(now) <= 0) {
+        current = change.revision();
+      }
+    }
+    return current;
+  }
+
+  void markInitialized() {
+    initialized = true;
+  }
+
+  @Override
+  public void initialize(Canary canary) {}
+
+  @Override
+  public WorkloadSnapshot observe(Canary canary) {
+    Duration now = clock.elapsed();
+    Readiness primary = promotedAt != null && primaryAfterPromotion != null
+        ? primaryAfterPromotion.at(now.minus(promotedAt)) : primaryReadiness.at(now);
+    return new WorkloadSnapshot(revision(), Map.of(), canaryReadiness.at(now), primary);
+  }
+
+  @Override
+  public void scaleUp(Canary canary) {
+    canaryScaledUp = true;
+  }
+
+  @Override
+  public void scaleToZero(Canary canary) {
+    canaryScaledUp = false;
+  }
+
+  @Override
+  public void promote(Canary canary) {
+    promotedAt = clock.elapsed();
+    primaryRevision = revision();
+  }
+
+  boolean canaryScaledUp() {
+    return canaryScaledUp;
+  }
+
+  String primaryRevision() {
+    return primaryRevision;
+  }
+}

@@ -1,0 +1,278 @@
+package io.canaryanalysis.simulation;
+
+import io.canaryanalysis.api.BuiltinMetricQueries;
+import io.canaryanalysis.api.MetricProvider;
+import io.canaryanalysis.api.MetricQuery;
+import io.canaryanalysis.api.MetricResult;
+import io.canaryanalysis.api.Readiness;
+import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.WebhookCaller;
+import io.canaryanalysis.api.WebhookPayload;
+import io.canaryanalysis.api.WebhookResult;
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.MetricCheck;
+import io.canaryanalysis.api.spec.MetricTemplate;
+import io.canaryanalysis.api.spec.MetricTemplateProvider;
+import io.canaryanalysis.api.spec.Webhook;
+import io.canaryanalysis.api.spec.WebhookType;
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.core.AnalysisEngine;
+import io.canaryanalysis.core.QueryTemplates;
+import io.canaryanalysis.core.TickReport;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Runs a canary through the real {@link AnalysisEngine} with a virtual clock and scripted fakes:
+ * metric values over time and canary weight, webhook answers over time, workload readiness, and
+ * new revisions at given times. Deterministic, and fast enough for Monte Carlo tuning.
+ *
+ * <pre>{@code
+ * SimulationResult r = Simulation.of(canary)
+ *     .metric("request-success-rate", (t, weight) -> t.compareTo(Duration.ofMinutes(4)) < 0 ? 99.9 : 53.42)
+ *     .newRevisionAt(Duration.ZERO)
+ *     .run(Duration.ofMinutes(30));
+ * }</pre>
+ *
+ * <p>The first tick (time zero) initializes the canary with revision {@code rev-1}; scripted
+ * revisions ({@code rev-2}, {@code rev-3}, ...) become visible from their time on, after that.
+ * Unscripted webhooks pass, except {@code rollback} hooks, which do not ask for a rollback.
+ * Unscripted metrics return no data. The simulation stops once the run has settled (Succeeded or
+ * Failed with no scripted revision pending) or the duration is over.
+ */
+public final class Simulation {
+  /** The instant simulated time zero maps to. */
+  public static final Instant DEFAULT_START = Instant.parse("2024-01-01T00:00:00Z");
+  private static final String SIMULATED_PREFIX = "simulated:";
+
+  private final Canary canary;
+  private final Map<String, MetricResultTrace> metrics = new HashMap<>();
+  private final Map<String, HookTrace> hooks = new HashMap<>();
+  private final List<SimulatedWorkload.RevisionChange> revisions = new ArrayList<>();
+  private ReadinessTrace canaryReadiness = t -> Readiness.READY;
+  private ReadinessTrace primaryReadiness = t -> Readiness.READY;
+  private ReadinessTrace primaryAfterPromotion;
+  private String initialRevision = "rev-1";
+  private String routerKind = "istio";
+  private RouterCapabilities routerCapabilities = new RouterCapabilities(true, true, true, true, true);
+  private CanaryStatus initialStatus = CanaryStatus.initial();
+  private Instant start = DEFAULT_START;
+
+  private Simulation(Canary canary) {
+    this.canary = Objects.requireNonNull(canary, "canary");
+  }
+
+  public static Simulation of(Canary canary) {
+    return new Simulation(canary);
+  }
+
+  /** Scripts metric {@code name} (the metric check's name) as a number; NaN means no data. */
+  public Simulation metric(String name, MetricTrace trace) {
+    Objects.requireNonNull(trace, "trace");
+    metrics.put(name, (t, weight) -> {
+      double value = trace.value(t, weight);
+      return Double.isNaN(value) ? MetricResult.noData("NaN") : MetricResult.value(value);
+    });
+    return this;
+  }
+
+  /** Scripts metric {@code name} as full results, to simulate no data or failed queries. */
+  public Simulation metricResult(String name, MetricResultTrace trace) {
+    metrics.put(name, Objects.requireNonNull(trace, "trace"));
+    return this;
+  }
+
+  /** Scripts the answers of the webhook named {@code name}. */
+  public Simulation hook(String name, HookTrace trace) {
+    hooks.put(name, Objects.requireNonNull(trace, "trace"));
+    return this;
+  }
+
+  /** The webhook named {@code name} refuses (403) before {@code opensAt} and passes (200) from then on. */
+  public Simulation hookOpenFrom(String name, Duration opensAt) {
+    return hook(name, t -> t.compareTo(opensAt) < 0
+        ? WebhookResult.status(403, "Forbidden") : WebhookResult.status(200));
+  }
+
+  /** Canary (target) readiness over time; default always ready. */
+  public Simulation canaryReadiness(ReadinessTrace trace) {
+    this.canaryReadiness = Objects.requireNonNull(trace, "trace");
+    return this;
+  }
+
+  /** Primary readiness over time; default always ready. */
+  public Simulation primaryReadiness(ReadinessTrace trace) {
+    this.primaryReadiness = Objects.requireNonNull(trace, "trace");
+    return this;
+  }
+
+  /** Primary readiness as a function of the time since the last promotion copied the canary to it. */
+  public Simulation primaryReadinessAfterPromotion(ReadinessTrace trace) {
+    this.primaryAfterPromotion = Objects.requireNonNull(trace, "trace");
+    return this;
+  }
+
+  /** The next revision ({@code rev-2}, then {@code rev-3}, ...) appears at {@code at}. */
+  public Simulation newRevisionAt(Duration at) {
+    return revisionAt(at, "rev-" + (revisions.size() + 2));
+  }
+
+  /** The target's revision becomes {@code revision} at {@code at} (use the initial one to simulate a manual revert). */
+  public Simulation revisionAt(Duration at, String revision) {
+    revisions.add(new SimulatedWorkload.RevisionChange(Objects.requireNonNull(at, "at"),
+        Objects.requireNonNull(revision, "revision")));
+    return this;
+  }
+
+  /** The revision the canary is initialized with; default {@code rev-1}. */
+  public Simulation initialRevision(String revision) {
+    this.initialRevision = Objects.requireNonNull(revision, "revision");
+    return this;
+  }
+
+  /** The simulated router; default an Istio-like router that can do everything. */
+  public Simulation router(String kind, RouterCapabilities capabilities) {
+    this.routerKind = Objects.requireNonNull(kind, "kind");
+    this.routerCapabilities = Objects.requireNonNull(capabilities, "capabilities");
+    return this;
+  }
+
+  /** The instant simulated time zero maps to; default {@link #DEFAULT_START}. */
+  public Simulation startingAt(Instant start) {
+    this.start = Objects.requireNonNull(start, "start");
+    return this;
+  }
+
+  /** Runs until the rollout settles or {@code duration} of simulated time has passed. */
+  public SimulationResult run(Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    List<SimulatedWorkload.RevisionChange> schedule = new ArrayList<>(revisions);
+    schedule.sort(Comparator.comparing(SimulatedWorkload.RevisionChange::at));
+    SimulationClock clock = new SimulationClock(start);
+    SimulatedRouter router = new SimulatedRouter(routerCapabilities);
+    SimulatedWorkload workload = new SimulatedWorkload(initialRevision, schedule, canaryReadiness,
+        primaryReadiness, primaryAfterPromotion, clock);
+    List<HookCall> hookCalls = new ArrayList<>();
+    Map<String, String> metricByQuery = metricsByQuery();
+    AnalysisEngine engine = AnalysisEngine.builder()
+        .router(routerKind, router)
+        .workload(workload)
+        .webhookCaller(webhookCaller(clock, hookCalls))
+        .metricProvider(metricProvider(clock, router, metricByQuery))
+        .metricProviderFactory((provider, namespace) -> metricProvider(clock, router, metricByQuery))
+        .metricTemplateSource((namespace, name) -> Optional.of(new MetricTemplate(name, namespace,
+            MetricTemplateProvider.prometheus("http://simulated"),
+            SIMULATED_PREFIX + "template/" + namespace + "/" + name)))
+        .builtinMetricQueries((name, kind) -> Optional.of(SIMULATED_PREFIX + "builtin/" + name))
+        .clock(clock)
+        .build();
+
+    Duration revisionAt = schedule.isEmpty() ? null : schedule.get(schedule.size() - 1).at();
+    List<TickRecord> timeline = new ArrayList<>();
+    CanaryStatus status = initialStatus;
+    Duration finishedAt = null;
+    while (clock.elapsed().compareTo(duration) <= 0) {
+      hookCalls.clear();
+      TickReport report = engine.reconcile(canary, status);
+      status = report.status();
+      if (status.phase() != CanaryPhase.INITIALIZING) {
+        workload.markInitialized();
+      }
+      timeline.add(new TickRecord(clock.elapsed(), status.phase(), router.split().primaryWeight(),
+          router.split().canaryWeight(), router.split().mirrored(), status.failedChecks(),
+          status.iterations(), report.events(), report.alerts(), hookCalls, status));
+      if (settled(status, workload, schedule, clock.elapsed())) {
+        finishedAt = clock.elapsed();
+        break;
+      }
+      Duration next = report.nextTickIn();
+      clock.advance(next.isZero() || next.isNegative() ? Duration.ofSeconds(10) : next);
+    }
+    SimulationResult.Outcome outcome = new SimulationResult.Outcome(status.phase(),
+        finishedAt != null, finishedAt, revisionAt, status.lastFailure(), status.failedChecks());
+    return new SimulationResult(timeline, outcome);
+  }
+
+  private static boolean settled(CanaryStatus status, SimulatedWorkload workload,
+      List<SimulatedWorkload.RevisionChange> schedule, Duration now) {
+    CanaryPhase phase = status.phase();
+    if (phase != CanaryPhase.SUCCEEDED && phase != CanaryPhase.FAILED
+        && phase != CanaryPhase.INITIALIZED) {
+      return false;
+    }
+    for (SimulatedWorkload.RevisionChange change : schedule) {
+      if (change.at().compareTo(now) > 0) {
+        return false;
+      }
+    }
+    String revision = workload.revision();
+    return revision.equals(status.lastAppliedSpec()) || revision.equals(status.lastPromotedSpec());
+  }
+
+  /** Maps the query text the engine will run back to the metric check it belongs to. */
+  private Map<String, String> metricsByQuery() {
+    Map<String, String> byQuery = new HashMap<>();
+    if (canary.spec().analysis() == null) {
+      return byQuery;
+    }
+    for (MetricCheck check : canary.spec().analysis().metrics()) {
+      String query;
+      if (check.templateRef() != null) {
+        String namespace = check.templateRef().namespace() == null
+            ? canary.namespace() : check.templateRef().namespace();
+        query = SIMULATED_PREFIX + "template/" + namespace + "/" + check.templateRef().name();
+      } else if (check.query() != null) {
+        try {
+          query = QueryTemplates.render(check.query(), canary, check);
+        } catch (IllegalArgumentException e) {
+          continue;
+        }
+      } else {
+        query = SIMULATED_PREFIX + "builtin/" + check.name();
+      }
+      byQuery.putIfAbsent(query, check.name());
+    }
+    return byQuery;
+  }
+
+  private MetricProvider metricProvider(SimulationClock clock, SimulatedRouter router,
+      Map<String, String> metricByQuery) {
+    return new MetricProvider() {
+      @Override
+      public MetricResult query(MetricQuery query) {
+        String name = metricByQuery.get(query.query());
+        MetricResultTrace trace = name == null ? null : metrics.get(name);
+        if (trace == null) {
+          return MetricResult.noData("no simulated values for metric "
+              + (name == null ? query.query() : name));
+        }
+        return trace.result(clock.elapsed(), router.split().canaryWeight());
+      }
+
+      @Override
+      public boolean isOnline() {
+        return true;
+      }
+    };
+  }
+
+  private WebhookCaller webhookCaller(SimulationClock clock, List<HookCall> calls) {
+    return (Webhook hook, WebhookPayload payload) -> {
+      calls.add(new HookCall(hook.name(), hook.type(), payload));
+      HookTrace trace = hooks.get(hook.name());
+      if (trace == null) {
+        return hook.type() == WebhookType.ROLLBACK
+            ? WebhookResult.status(403, "Forbidden") : WebhookResult.status(200);
+      }
+      return trace.answer(clock.elapsed());
+    };
+  }
+}

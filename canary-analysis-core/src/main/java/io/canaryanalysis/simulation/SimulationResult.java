@@ -1,0 +1,80 @@
+package io.canaryanalysis.simulation;
+
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.FailureReason;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** The timeline of a simulated rollout, tick by tick, and how it ended. */
+public record SimulationResult(List<TickRecord> timeline, Outcome outcome) {
+
+  public SimulationResult {
+    timeline = List.copyOf(timeline);
+  }
+
+  /**
+   * How the simulation ended.
+   *
+   * @param phase the final phase
+   * @param settled true when the run ended (Succeeded or Failed, or idle with nothing left to
+   *     analyse) before the simulated duration ran out
+   * @param finishedAt simulated time of the tick that settled it, or null
+   * @param revisionAt simulated time the last scripted revision appeared, or null when none
+   * @param lastFailure the status' last failure, or null
+   * @param failedChecks failed checks of the last run
+   */
+  public record Outcome(
+      CanaryPhase phase,
+      boolean settled,
+      Duration finishedAt,
+      Duration revisionAt,
+      FailureReason lastFailure,
+      int failedChecks) {
+
+    /** Time from the new revision to the promotion, when the run succeeded. */
+    public Optional<Duration> timeToPromotion() {
+      return phase == CanaryPhase.SUCCEEDED ? runTime() : Optional.empty();
+    }
+
+    /** Time from the new revision to the rollback, when the run failed. */
+    public Optional<Duration> timeToRollback() {
+      return phase == CanaryPhase.FAILED ? runTime() : Optional.empty();
+    }
+
+    private Optional<Duration> runTime() {
+      if (!settled || finishedAt == null) {
+        return Optional.empty();
+      }
+      return Optional.of(revisionAt == null ? finishedAt : finishedAt.minus(revisionAt));
+    }
+  }
+
+  /** Every event message of the run, in order. */
+  public List<String> eventMessages() {
+    List<String> messages = new ArrayList<>();
+    for (TickRecord tick : timeline) {
+      messages.addAll(tick.eventMessages());
+    }
+    return messages;
+  }
+
+  /** The phase after each tick. */
+  public List<CanaryPhase> phases() {
+    List<CanaryPhase> phases = new ArrayList<>(timeline.size());
+    for (TickRecord tick : timeline) {
+      phases.add(tick.phase());
+    }
+    return phases;
+  }
+
+  /** The canary weight after each tick. */
+  public List<Integer> canaryWeights() {
+    List<Integer> weights = new ArrayList<>(timeline.size());
+    for (TickRecord tick : timeline) {
+      weights.add(tick.canaryWeight());
+    }
+    return weights;
+  }
+}

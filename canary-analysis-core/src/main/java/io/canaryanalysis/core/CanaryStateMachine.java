@@ -9,6 +9,7 @@ import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CanaryStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -62,10 +63,10 @@ final class CanaryStateMachine {
     CanarySpec spec = input.canary().spec();
     Duration interval = interval(spec);
     Duration remaining = remainingDelay(spec, input.status(), input.now());
-    Tick tick = new Tick(input, checks);
     if (!remaining.isZero()) {
-      return tick.finish(remaining, false);
+      return new TickResult(input.status(), List.of(), remaining, false);
     }
+    Tick tick = new Tick(input, checks);
     if (spec.suspend()) {
       tick.info("skipping canary run as object is suspended");
       return tick.finish(interval, false);

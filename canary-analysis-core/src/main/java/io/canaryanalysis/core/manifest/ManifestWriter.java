@@ -335,7 +335,8 @@ final class ManifestWriter {
 
   /** Whole numbers as integers ({@code min: 99}, as people write them); others unchanged. */
   private static Object number(Double value) {
-    if (value != null && value == Math.rint(value) && Math.abs(value) < 1e15) {
+    if (value != null && value == Math.rint(value) && Math.abs(value) < 1e15
+        && !value.equals(-0.0)) {
       return value.longValue();
     }
     return value;

@@ -59,8 +59,8 @@ public final class CanaryRunner {
   /** Runs the command line and returns the exit code; prints only to {@code out} and {@code err}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     List<String> rest = new ArrayList<>(List.of(args));
-    if (rest.isEmpty()) {
-      rest.add("simulate");
+    if (rest.isEmpty() || rest.get(0).startsWith("-") && !isHelp(rest.get(0))) {
+      rest.add(0, "simulate");
     }
     String command = rest.remove(0);
     switch (command) {
@@ -138,6 +138,10 @@ public final class CanaryRunner {
     }
     throw new ScenarioException(target, List.of(new SpecProblem("file",
         "no such file, and not a bundled scenario (bundled: " + String.join(", ", Scenario.BUNDLED) + ")")));
+  }
+
+  private static boolean isHelp(String arg) {
+    return arg.equals("-h") || arg.equals("--help");
   }
 
   private static int usage(PrintStream err, String problem) {

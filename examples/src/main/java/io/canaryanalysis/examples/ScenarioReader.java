@@ -14,10 +14,10 @@ import io.canaryanalysis.api.WebhookResult;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.MetricCheck;
-import io.canaryanalysis.api.spec.Strategy;
 import io.canaryanalysis.core.manifest.CanaryDocument;
 import io.canaryanalysis.core.manifest.CanaryManifests;
 import io.canaryanalysis.core.manifest.ManifestException;
+import io.canaryanalysis.core.validation.CanaryValidator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -157,8 +157,8 @@ final class ScenarioReader {
   }
 
   /**
-   * Scripted names must exist in the canary, every metric must be scripted, and the strategy must be
-   * one the router can route (checked here until the core validator covers router capabilities).
+   * Scripted names must exist in the canary, every metric must be scripted, and the canary must pass
+   * the core validator, including the checks against the simulated router's capabilities.
    */
   private void crossCheck(Canary canary, String routerKind, Map<String, List<Trace.MetricStep>> metrics,
       Map<String, List<Trace.HookStep>> webhooks) {
@@ -190,19 +190,8 @@ final class ScenarioReader {
             + " (its webhooks: " + (hookNames.isEmpty() ? "none" : String.join(", ", hookNames)) + ")");
       }
     }
-    if (routerKind == null || analysis == null) {
-      return;
-    }
-    RouterCapabilities capabilities = ROUTERS.get(routerKind);
-    if (analysis.strategy() == Strategy.AB_TESTING && !capabilities.headerMatch() && !capabilities.cookieMatch()) {
-      problem("canary.spec.analysis.match", routerKind + " cannot route on headers or cookies, so A/B testing "
-          + "is not possible (Flagger would send all traffic to the canary)");
-    }
-    if (analysis.mirror() && !capabilities.mirroring()) {
-      problem("canary.spec.analysis.mirror", routerKind + " cannot mirror traffic");
-    }
-    if (analysis.sessionAffinity() != null && !capabilities.sessionAffinity()) {
-      problem("canary.spec.analysis.sessionAffinity", routerKind + " does not support session affinity");
+    for (SpecProblem p : CanaryValidator.validate(canary, routerKind == null ? null : ROUTERS.get(routerKind))) {
+      problem("canary." + p.path(), p.message());
     }
   }
 

@@ -1,0 +1,310 @@
+package io.canaryanalysis.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.canaryanalysis.api.AlertSeverity;
+import io.canaryanalysis.api.CanaryAlert;
+import io.canaryanalysis.api.CanaryEvent;
+import io.canaryanalysis.api.EventSink;
+import io.canaryanalysis.api.EventType;
+import io.canaryanalysis.api.MetricProvider;
+import io.canaryanalysis.api.MetricQuery;
+import io.canaryanalysis.api.MetricResult;
+import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.Readiness;
+import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficRouter;
+import io.canaryanalysis.api.TrafficSplit;
+import io.canaryanalysis.api.WebhookResult;
+import io.canaryanalysis.api.Workload;
+import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.api.spec.AlertRef;
+import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.CanaryService;
+import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.MetricCheck;
+import io.canaryanalysis.api.spec.MetricTemplate;
+import io.canaryanalysis.api.spec.MetricTemplateProvider;
+import io.canaryanalysis.api.spec.ProviderRef;
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CheckKind;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class AnalysisEngineTest {
+  private static final Instant NOW = Instant.parse("2024-05-01T10:00:00Z");
+
+  /** A router whose calls can be made to fail. */
+  private static final class TestRouter implements TrafficRouter {
+    TrafficSplit split = TrafficSplit.ALL_PRIMARY;
+    RuntimeException setRoutesFailure;
+    RuntimeException getRoutesFailure;
+    final List<TrafficSplit> writes = new ArrayList<>();
+
+    @Override
+    public RouterCapabilities capabilities() {
+      return RouterCapabilities.WEIGHTS_ONLY;
+    }
+
+    @Override
+    public void reconcile(Canary canary) {}
+
+    @Override
+    public void setRoutes(Canary canary, TrafficSplit next) {
+      if (setRoutesFailure != null) {
+        throw setRoutesFailure;
+      }
+      writes.add(next);
+      split = next;
+    }
+
+    @Override
+    public TrafficSplit getRoutes(Canary canary) {
+      if (getRoutesFailure != null) {
+        throw getRoutesFailure;
+      }
+      return split;
+    }
+
+    @Override
+    public void finalizeRoutes(Canary canary) {}
+  }
+
+  private static final class TestWorkload implements Workload {
+    String revision = "rev-2";
+    final List<String> calls = new ArrayList<>();
+
+    @Override
+    public void initialize(Canary canary) {
+      calls.add("initialize");
+    }
+
+    @Override
+    public WorkloadSnapshot observe(Canary canary) {
+      return new WorkloadSnapshot(revision, Map.of(), Readiness.READY, Readiness.READY);
+    }
+
+    @Override
+    public void scaleUp(Canary canary) {
+      calls.add("scaleUp");
+    }
+
+    @Override
+    public void scaleToZero(Canary canary) {
+      calls.add("scaleToZero");
+    }
+
+    @Override
+    public void promote(Canary canary) {
+      calls.add("promote");
+    }
+  }
+
+  private static final class RecordingSink implements EventSink {
+    final List<CanaryEvent> events = new ArrayList<>();
+    final List<CanaryAlert> alerts = new ArrayList<>();
+
+    @Override
+    public void event(CanaryEvent event) {
+      events.add(event);
+    }
+
+    @Override
+    public void alert(CanaryAlert alert) {
+      alerts.add(alert);
+    }
+  }
+
+  private final TestRouter router = new TestRouter();
+  private final TestWorkload workload = new TestWorkload();
+  private final RecordingSink sink = new RecordingSink();
+  private final List<MetricQuery> queries = new ArrayList<>();
+  private double metricValue = 100;
+
+  private final MetricProvider provider = new MetricProvider() {
+    @Override
+    public MetricResult query(MetricQuery query) {
+      queries.add(query);
+      return MetricResult.value(metricValue);
+    }
+
+    @Override
+    public boolean isOnline() {
+      return true;
+    }
+  };
+
+  private AnalysisEngine.Builder engine() {
+    return AnalysisEngine.builder()
+        .router("traefik", router)
+        .workload(workload)
+        .eventSink(sink)
+        .webhookCaller((hook, payload) -> WebhookResult.status(200))
+        .metricProvider(provider)
+        .metricProviderFactory((p, ns) -> provider)
+        .metricTemplateSource((ns, name) -> name.equals("errors")
+            ? Optional.of(new MetricTemplate("errors", ns, MetricTemplateProvider.prometheus("http://prom:9090"),
+                "sum(rate(errors{namespace=\"{{ namespace }}\",app=\"{{ target }}\"}[{{ interval }}]))"))
+            : Optional.empty())
+        .builtinMetricQueries((name, kind) -> Optional.of(kind + ":" + name + "[{{ interval }}]"))
+        .clock(InstantSource.fixed(NOW));
+  }
+
+  private static Canary canary(Analysis analysis) {
+    return Canary.of("podinfo", "test", CanarySpec.builder().deployment("podinfo")
+        .service(CanaryService.ofPort(9898)).analysis(analysis).build());
+  }
+
+  private static Analysis.Builder analysis(MetricCheck... metrics) {
+    return Analysis.builder().interval(Duration.ofMinutes(1)).threshold(1).stepWeight(5)
+        .maxWeight(50).metrics(List.of(metrics));
+  }
+
+  private static CanaryStatus progressing(boolean preRolloutPassed) {
+    return CanaryStatus.builder().phase(CanaryPhase.PROGRESSING).lastAppliedSpec("rev-2")
+        .lastPromotedSpec("rev-1").preRolloutPassed(preRolloutPassed).build();
+  }
+
+  @Test
+  void aFailingRouterKeepsTheStatusAndReportsAWarningWithoutLosingEarlierEvents() {
+    router.setRoutesFailure = new ProviderException("TraefikService test/podinfo: 409 conflict", true);
+    CanaryStatus status = progressing(false);
+    TickReport report = engine().build().reconcile(canary(analysis().build()), status);
+
+    assertThat(report.status()).isEqualTo(status);
+    assertThat(report.analysed()).isFalse();
+    assertThat(report.nextTickIn()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(report.events()).extracting(CanaryEvent::type, CanaryEvent::message).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(EventType.NORMAL, "Starting canary analysis for podinfo.test"),
+        org.assertj.core.groups.Tuple.tuple(EventType.WARNING, "Error setting routes primary=95 canary=5 "
+            + "for podinfo.test: TraefikService test/podinfo: 409 conflict"));
+    assertThat(sink.events).isEqualTo(report.events());
+
+    router.setRoutesFailure = null;
+    TickReport retry = engine().build().reconcile(canary(analysis().build()), report.status());
+    assertThat(retry.status().canaryWeight()).isEqualTo(5);
+    assertThat(router.writes).containsExactly(TrafficSplit.canary(5));
+  }
+
+  @Test
+  void anUnreadableRouterNeverAdvances() {
+    router.getRoutesFailure = new ProviderException("connection refused", true);
+    CanaryStatus status = progressing(true);
+    TickReport report = engine().build().reconcile(canary(analysis().build()), status);
+    assertThat(report.status()).isEqualTo(status);
+    assertThat(report.events()).extracting(CanaryEvent::message)
+        .containsExactly("Error reading the traefik routes for podinfo.test: connection refused");
+    assertThat(router.writes).isEmpty();
+  }
+
+  @Test
+  void aCanaryForAnUnregisteredRouterIsReportedNotGuessed() {
+    Canary canary = Canary.of("podinfo", "test", CanarySpec.builder().deployment("podinfo")
+        .service(CanaryService.ofPort(9898)).provider("istio").analysis(analysis().build()).build());
+    TickReport report = engine().build().reconcile(canary, progressing(true));
+    assertThat(report.events()).extracting(CanaryEvent::message)
+        .containsExactly("No traffic router registered for provider istio (registered: [traefik])");
+    assertThat(workload.calls).isEmpty();
+  }
+
+  @Test
+  void templateMetricsAreRenderedWithTheDefaultIntervalAndTheEngineClock() {
+    MetricCheck errors = MetricCheck.builder("errors").templateRef("errors").thresholdRange(null, 100.0).build();
+    MetricCheck rate = MetricCheck.builder("request-success-rate").thresholdRange(99.0, null).build();
+    TickReport report = engine().build().reconcile(canary(analysis(errors, rate).build()), progressing(true));
+    assertThat(report.status().canaryWeight()).isEqualTo(5);
+
+    assertThat(queries).extracting(MetricQuery::query).containsExactly(
+        "traefik:request-success-rate[1m]",
+        "sum(rate(errors{namespace=\"test\",app=\"podinfo\"}[1m]))");
+    assertThat(queries.get(1).evaluationTime()).isEqualTo(NOW);
+  }
+
+  @Test
+  void aMissingTemplateIsAFailedCheckNamingTheTemplate() {
+    MetricCheck missing = MetricCheck.builder("latency").templateRef("latency").thresholdRange(null, 1.0).build();
+    TickReport report = engine().build().reconcile(canary(analysis(missing).build()), progressing(true));
+    assertThat(report.status().phase()).isEqualTo(CanaryPhase.FAILED);
+    assertThat(report.status().lastFailure().kind()).isEqualTo(CheckKind.METRIC_ERROR);
+    assertThat(report.status().lastFailure().message())
+        .isEqualTo("Metric template latency.test error: metric template not found");
+    assertThat(workload.calls).containsExactly("initialize", "scaleToZero");
+  }
+
+  @Test
+  void aTemplateThatCannotBeRenderedIsAFailedCheckNamingThePlaceholder() {
+    MetricCheck check = MetricCheck.builder("errors").templateRef("errors").build();
+    AnalysisEngine engine = engine().metricTemplateSource((ns, name) -> Optional.of(new MetricTemplate(
+        name, ns, MetricTemplateProvider.prometheus("http://prom"), "errors{path=\"{{ variables.path }}\"}")))
+        .build();
+    TickReport report = engine.reconcile(canary(analysis(check).build()), progressing(true));
+    assertThat(report.status().lastFailure().message()).isEqualTo("Metric template errors.test query render "
+        + "error: template variable 'path' is not set in templateVariables");
+  }
+
+  @Test
+  void alertsGoToTheSubscriptionsThatAcceptTheirSeverity() {
+    ProviderRef slack = new ProviderRef("slack", null);
+    ProviderRef pager = new ProviderRef("pager", "ops");
+    Analysis analysis = analysis(MetricCheck.builder("request-success-rate").thresholdRange(99.0, null).build())
+        .alerts(List.of(new AlertRef("all", AlertSeverity.INFO, slack),
+            new AlertRef("oncall", AlertSeverity.ERROR, pager)))
+        .build();
+    metricValue = 10;
+    engine().build().reconcile(canary(analysis), progressing(true));
+
+    assertThat(sink.alerts).extracting(CanaryAlert::message, CanaryAlert::severity, CanaryAlert::providers)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple("Failed checks threshold reached 1",
+            AlertSeverity.ERROR, List.of(slack, pager)));
+    assertThat(sink.alerts.get(0).fields()).containsEntry("Target", "Deployment/podinfo.test")
+        .containsEntry("Traffic routing", "Weight step: 5 max: 50")
+        .containsEntry("Failed checks threshold", "1");
+
+    sink.alerts.clear();
+    Analysis errorsOnly = analysis.toBuilder()
+        .alerts(List.of(new AlertRef("oncall", AlertSeverity.ERROR, pager))).build();
+    workload.revision = "rev-3";
+    engine().build().reconcile(canary(errorsOnly), CanaryStatus.builder().phase(CanaryPhase.SUCCEEDED)
+        .lastAppliedSpec("rev-2").lastPromotedSpec("rev-2").build());
+    assertThat(sink.events).extracting(CanaryEvent::message)
+        .contains("New revision detected! Scaling up podinfo.test");
+    assertThat(sink.alerts).isEmpty();
+  }
+
+  @Test
+  void theWebhookChecksumIsStable() {
+    Map<String, String> configs = new LinkedHashMap<>();
+    configs.put("configmap/a", "1111");
+    configs.put("secret/b", "2222");
+    Map<String, String> reversed = new LinkedHashMap<>();
+    reversed.put("secret/b", "2222");
+    reversed.put("configmap/a", "1111");
+    CanaryStatus one = CanaryStatus.builder().lastAppliedSpec("rev-2").trackedConfigs(configs).build();
+    CanaryStatus two = CanaryStatus.builder().lastAppliedSpec("rev-2").trackedConfigs(reversed).build();
+    assertThat(AnalysisEngine.checksum(one)).isEqualTo(AnalysisEngine.checksum(two)).hasSize(16);
+    assertThat(AnalysisEngine.checksum(one)).isNotEqualTo(AnalysisEngine.checksum(
+        one.toBuilder().lastAppliedSpec("rev-3").build()));
+  }
+
+  @Test
+  void theBuilderRejectsAnIncompleteEngine() {
+    assertThatThrownBy(() -> AnalysisEngine.builder().workload(workload).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("router");
+    assertThatThrownBy(() -> AnalysisEngine.builder().router("traefik", router).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("workload");
+    assertThatThrownBy(() -> AnalysisEngine.builder().router("traefik", router).workload(workload)
+        .defaultRouterKind("istio").build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("istio");
+    assertThat(engine().build().defaultRouterKind()).isEqualTo("traefik");
+  }
+}

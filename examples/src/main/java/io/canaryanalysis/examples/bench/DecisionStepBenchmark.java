@@ -91,7 +91,6 @@ public class DecisionStepBenchmark {
   /** Always reports the same split, so every tick sees the same state. */
   static final class FixedRouter implements TrafficRouter {
     private final TrafficSplit split;
-    private TrafficSplit written;
 
     FixedRouter(TrafficSplit split) {
       this.split = split;
@@ -106,9 +105,7 @@ public class DecisionStepBenchmark {
     public void reconcile(Canary canary) {}
 
     @Override
-    public void setRoutes(Canary canary, TrafficSplit next) {
-      written = next;
-    }
+    public void setRoutes(Canary canary, TrafficSplit next) {}
 
     @Override
     public TrafficSplit getRoutes(Canary canary) {
@@ -117,10 +114,6 @@ public class DecisionStepBenchmark {
 
     @Override
     public void finalizeRoutes(Canary canary) {}
-
-    TrafficSplit written() {
-      return written;
-    }
   }
 
   /** Target and primary both ready at one revision. */

@@ -1,0 +1,480 @@
+package io.canaryanalysis.examples;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.canaryanalysis.api.MetricResult;
+import io.canaryanalysis.api.Readiness;
+import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.SpecProblem;
+import io.canaryanalysis.api.WebhookResult;
+import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.MetricCheck;
+import io.canaryanalysis.core.manifest.CanaryDocument;
+import io.canaryanalysis.core.manifest.CanaryManifests;
+import io.canaryanalysis.core.manifest.ManifestException;
+import io.canaryanalysis.core.validation.CanaryValidator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Reads a scenario YAML document strictly, collecting every problem with its path. */
+final class ScenarioReader {
+  static final Duration DEFAULT_DURATION = Duration.ofHours(1);
+  static final Duration MAX_DURATION = Duration.ofDays(7);
+  static final String DEFAULT_ROUTER = "istio";
+
+  /** The routers the runner simulates, with what each can express (as the providers declare it). */
+  static final Map<String, RouterCapabilities> ROUTERS = routers();
+
+  private static final ObjectMapper YAML = YAMLMapper.builder()
+      .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
+      .build();
+
+  private final String source;
+  private final List<SpecProblem> problems = new ArrayList<>();
+
+  ScenarioReader(String source) {
+    this.source = source;
+  }
+
+  private static Map<String, RouterCapabilities> routers() {
+    Map<String, RouterCapabilities> routers = new LinkedHashMap<>();
+    routers.put("istio", new RouterCapabilities(true, true, true, true, true));
+    routers.put("nginx", new RouterCapabilities(true, true, true, false, false));
+    routers.put("traefik", RouterCapabilities.WEIGHTS_ONLY);
+    return Map.copyOf(routers);
+  }
+
+  Scenario read(String yaml) {
+    JsonNode root;
+    try {
+      root = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      String message = e.getOriginalMessage() == null ? "" : e.getOriginalMessage().lines().findFirst().orElse("");
+      String at = e.getLocation() == null ? ""
+          : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+      throw new ScenarioException(source, List.of(new SpecProblem("scenario", "not valid YAML" + at + ": " + message)));
+    }
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      throw new ScenarioException(source, List.of(new SpecProblem("scenario", "the file is empty")));
+    }
+    if (!isObject(root, "scenario")) {
+      throw new ScenarioException(source, problems);
+    }
+    keys(root, "", "canary", "simulation", "description");
+    String description = text(root.get("description"), "description");
+    CanaryDocument document = canary(root.get("canary"));
+    JsonNode simulation = root.get("simulation");
+    if (simulation == null) {
+      simulation = YAML.createObjectNode();
+    } else if (!isObject(simulation, "simulation")) {
+      simulation = YAML.createObjectNode();
+    }
+    keys(simulation, "simulation", "duration", "newRevisionAt", "router", "metrics", "webhooks", "readiness");
+    Duration duration = DEFAULT_DURATION;
+    if (simulation.has("duration")) {
+      Duration parsed = duration(simulation.get("duration"), "simulation.duration");
+      if (parsed != null && (parsed.isZero() || parsed.compareTo(MAX_DURATION) > 0)) {
+        problem("simulation.duration", "must be more than 0s and at most 168h");
+      } else if (parsed != null) {
+        duration = parsed;
+      }
+    }
+    List<Duration> revisions = revisions(simulation.get("newRevisionAt"));
+    Map<String, List<Trace.MetricStep>> metrics = metrics(simulation.get("metrics"));
+    Map<String, List<Trace.HookStep>> webhooks = webhooks(simulation.get("webhooks"));
+    Map<String, List<Trace.ReadinessStep>> readiness = readiness(simulation.get("readiness"));
+    String router = null;
+    if (simulation.has("router")) {
+      router = text(simulation.get("router"), "simulation.router");
+      if (router != null && !ROUTERS.containsKey(router)) {
+        problem("simulation.router", "unknown router " + router + " (the runner simulates "
+            + String.join(", ", new TreeSet<>(ROUTERS.keySet())) + ")");
+        router = null;
+      }
+    }
+    Canary canary = document == null ? null : document.canary();
+    String routerKind = canary == null ? null : routerKind(canary, router, simulation.has("router"));
+    if (canary != null) {
+      crossCheck(canary, routerKind, metrics, webhooks);
+    }
+    if (!problems.isEmpty()) {
+      throw new ScenarioException(source, problems);
+    }
+    return new Scenario(source, description, canary, document.notices(), duration, revisions, routerKind,
+        ROUTERS.get(routerKind), metrics, webhooks,
+        readiness.getOrDefault("canary", List.of()), readiness.getOrDefault("primary", List.of()),
+        readiness.get("primaryAfterPromotion"));
+  }
+
+  private CanaryDocument canary(JsonNode node) {
+    if (node == null) {
+      problem("canary", "required: a Flagger Canary manifest (apiVersion flagger.app/v1beta1, kind Canary)");
+      return null;
+    }
+    if (!isObject(node, "canary")) {
+      return null;
+    }
+    try {
+      Map<String, Object> tree = YAML.convertValue(node, new TypeReference<Map<String, Object>>() {});
+      return CanaryManifests.readCanary(tree);
+    } catch (ManifestException e) {
+      for (SpecProblem p : e.problems()) {
+        String path = p.path().isEmpty() || p.path().equals("manifest") ? "canary" : "canary." + p.path();
+        problem(path, p.message());
+      }
+      return null;
+    }
+  }
+
+  private String routerKind(Canary canary, String scenarioRouter, boolean routerGiven) {
+    String provider = canary.spec().provider();
+    if (provider != null && !ROUTERS.containsKey(provider)) {
+      problem("canary.spec.provider", "the runner cannot simulate provider " + provider + " (it simulates "
+          + String.join(", ", new TreeSet<>(ROUTERS.keySet())) + ")");
+      return null;
+    }
+    if (provider != null && scenarioRouter != null && !provider.equals(scenarioRouter)) {
+      problem("simulation.router", scenarioRouter + " does not match canary.spec.provider " + provider
+          + "; drop simulation.router or make them equal");
+      return null;
+    }
+    if (routerGiven && scenarioRouter == null) {
+      return null;
+    }
+    return provider != null ? provider : scenarioRouter != null ? scenarioRouter : DEFAULT_ROUTER;
+  }
+
+  /**
+   * Scripted names must exist in the canary, every metric must be scripted, and the canary must pass
+   * the core validator, including the checks against the simulated router's capabilities.
+   */
+  private void crossCheck(Canary canary, String routerKind, Map<String, List<Trace.MetricStep>> metrics,
+      Map<String, List<Trace.HookStep>> webhooks) {
+    Analysis analysis = canary.spec().analysis();
+    Set<String> metricNames = new LinkedHashSet<>();
+    Set<String> hookNames = new LinkedHashSet<>();
+    if (analysis != null) {
+      analysis.metrics().forEach(m -> metricNames.add(m.name()));
+      analysis.webhooks().forEach(w -> hookNames.add(w.name()));
+    }
+    for (String name : metrics.keySet()) {
+      if (!metricNames.contains(name)) {
+        problem("simulation.metrics." + name, "the canary has no metric named " + name
+            + " (its metrics: " + (metricNames.isEmpty() ? "none" : String.join(", ", metricNames)) + ")");
+      }
+    }
+    if (analysis != null) {
+      for (int i = 0; i < analysis.metrics().size(); i++) {
+        MetricCheck check = analysis.metrics().get(i);
+        if (!metrics.containsKey(check.name())) {
+          problem("simulation.metrics", "no trace for metric " + check.name() + " (canary.spec.analysis.metrics["
+              + i + "]); script its values, or {from: 0s, noData: true} to simulate no data");
+        }
+      }
+    }
+    for (String name : webhooks.keySet()) {
+      if (!hookNames.contains(name)) {
+        problem("simulation.webhooks." + name, "the canary has no webhook named " + name
+            + " (its webhooks: " + (hookNames.isEmpty() ? "none" : String.join(", ", hookNames)) + ")");
+      }
+    }
+    for (SpecProblem p : CanaryValidator.validate(canary, routerKind == null ? null : ROUTERS.get(routerKind))) {
+      problem("canary." + p.path(), p.message());
+    }
+  }
+
+  private List<Duration> revisions(JsonNode node) {
+    String path = "simulation.newRevisionAt";
+    if (node == null) {
+      return List.of(Duration.ZERO);
+    }
+    List<Duration> result = new ArrayList<>();
+    if (node.isArray()) {
+      for (int i = 0; i < node.size(); i++) {
+        Duration at = duration(node.get(i), path + "[" + i + "]");
+        if (at != null) {
+          result.add(at);
+        }
+      }
+    } else {
+      Duration at = duration(node, path);
+      if (at != null) {
+        result.add(at);
+      }
+    }
+    return result;
+  }
+
+  private Map<String, List<Trace.MetricStep>> metrics(JsonNode node) {
+    Map<String, List<Trace.MetricStep>> result = new LinkedHashMap<>();
+    String path = "simulation.metrics";
+    if (node == null || !isObject(node, path)) {
+      return result;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String listPath = path + "." + entry.getKey();
+      List<Trace.MetricStep> steps = new ArrayList<>();
+      for (Step step : steps(entry.getValue(), listPath)) {
+        keys(step.node, step.path, "from", "value", "noData", "error", "minWeight");
+        Duration from = from(step);
+        Integer minWeight = null;
+        if (step.node.has("minWeight")) {
+          minWeight = integer(step.node.get("minWeight"), step.path + ".minWeight", 0, 100);
+        }
+        int answers = count(step.node, "value", "noData", "error");
+        MetricResult answer = null;
+        if (answers != 1) {
+          problem(step.path, "needs exactly one of value (a number), noData: true or error (a failed query)");
+        } else if (step.node.has("value")) {
+          JsonNode value = step.node.get("value");
+          if (!value.isNumber()) {
+            problem(step.path + ".value", expected("a number", value));
+          } else if (Double.isNaN(value.doubleValue())) {
+            problem(step.path + ".value", "NaN is no data; write noData: true");
+          } else {
+            answer = MetricResult.value(value.doubleValue());
+          }
+        } else if (step.node.has("noData")) {
+          Boolean noData = bool(step.node.get("noData"), step.path + ".noData");
+          if (Boolean.FALSE.equals(noData)) {
+            problem(step.path + ".noData", "only noData: true is meaningful; give a value instead");
+          } else if (noData != null) {
+            answer = MetricResult.noData("no values (scripted)");
+          }
+        } else {
+          String error = text(step.node.get("error"), step.path + ".error");
+          if (error != null) {
+            answer = MetricResult.failed(error);
+          }
+        }
+        if (from != null && answer != null) {
+          steps.add(new Trace.MetricStep(from, minWeight, answer));
+        }
+      }
+      result.put(entry.getKey(), steps);
+    }
+    return result;
+  }
+
+  private Map<String, List<Trace.HookStep>> webhooks(JsonNode node) {
+    Map<String, List<Trace.HookStep>> result = new LinkedHashMap<>();
+    String path = "simulation.webhooks";
+    if (node == null || !isObject(node, path)) {
+      return result;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String listPath = path + "." + entry.getKey();
+      List<Trace.HookStep> steps = new ArrayList<>();
+      for (Step step : steps(entry.getValue(), listPath)) {
+        keys(step.node, step.path, "from", "status", "body", "error");
+        Duration from = from(step);
+        WebhookResult answer = null;
+        if (count(step.node, "status", "error") != 1) {
+          problem(step.path, "needs exactly one of status (an HTTP status; 200-202 pass) or error (a transport failure)");
+        } else if (step.node.has("status")) {
+          Integer status = integer(step.node.get("status"), step.path + ".status", 100, 599);
+          String body = step.node.has("body") ? text(step.node.get("body"), step.path + ".body") : "";
+          if (status != null && body != null) {
+            answer = WebhookResult.status(status, body);
+          }
+        } else {
+          if (step.node.has("body")) {
+            problem(step.path + ".body", "a transport error has no body; use status with body");
+          }
+          String error = text(step.node.get("error"), step.path + ".error");
+          if (error != null) {
+            answer = WebhookResult.transportFailure(error);
+          }
+        }
+        if (from != null && answer != null) {
+          steps.add(new Trace.HookStep(from, answer));
+        }
+      }
+      result.put(entry.getKey(), steps);
+    }
+    return result;
+  }
+
+  private Map<String, List<Trace.ReadinessStep>> readiness(JsonNode node) {
+    Map<String, List<Trace.ReadinessStep>> result = new LinkedHashMap<>();
+    String path = "simulation.readiness";
+    if (node == null || !isObject(node, path)) {
+      return result;
+    }
+    keys(node, path, "canary", "primary", "primaryAfterPromotion");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> entry = it.next();
+      String listPath = path + "." + entry.getKey();
+      List<Trace.ReadinessStep> steps = new ArrayList<>();
+      for (Step step : steps(entry.getValue(), listPath)) {
+        keys(step.node, step.path, "from", "ready", "failed", "message");
+        Duration from = from(step);
+        Boolean ready = null;
+        if (!step.node.has("ready")) {
+          problem(step.path + ".ready", "required: true or false");
+        } else {
+          ready = bool(step.node.get("ready"), step.path + ".ready");
+        }
+        boolean failed = step.node.has("failed")
+            && Boolean.TRUE.equals(bool(step.node.get("failed"), step.path + ".failed"));
+        String message = step.node.has("message") ? text(step.node.get("message"), step.path + ".message") : null;
+        if (Boolean.TRUE.equals(ready) && (failed || message != null)) {
+          problem(step.path, "failed and message apply only when ready is false");
+          continue;
+        }
+        if (from == null || ready == null) {
+          continue;
+        }
+        Readiness readiness;
+        if (ready) {
+          readiness = Readiness.READY;
+        } else {
+          String text = message != null ? message : "not ready (scripted)";
+          readiness = failed ? Readiness.failed(text) : Readiness.waiting(text);
+        }
+        steps.add(new Trace.ReadinessStep(from, readiness));
+      }
+      result.put(entry.getKey(), steps);
+    }
+    return result;
+  }
+
+  /** One entry of a trace list, with its path. */
+  private record Step(JsonNode node, String path) {}
+
+  private List<Step> steps(JsonNode list, String path) {
+    List<Step> steps = new ArrayList<>();
+    if (!list.isArray()) {
+      problem(path, expected("a list of steps like {from: 0s, ...}", list));
+      return steps;
+    }
+    if (list.isEmpty()) {
+      problem(path, "needs at least one step");
+    }
+    for (int i = 0; i < list.size(); i++) {
+      String stepPath = path + "[" + i + "]";
+      if (isObject(list.get(i), stepPath)) {
+        steps.add(new Step(list.get(i), stepPath));
+      }
+    }
+    return steps;
+  }
+
+  private Duration from(Step step) {
+    if (!step.node.has("from")) {
+      problem(step.path + ".from", "required: the simulated time the step starts, like 0s or 4m");
+      return null;
+    }
+    return duration(step.node.get("from"), step.path + ".from");
+  }
+
+  private static int count(JsonNode node, String... fields) {
+    int n = 0;
+    for (String field : fields) {
+      if (node.has(field)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private void keys(JsonNode node, String path, String... allowed) {
+    Set<String> known = Set.of(allowed);
+    for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
+      String key = it.next();
+      if (!known.contains(key)) {
+        problem(join(path, key), "unknown field (expected one of " + String.join(", ", allowed) + ")");
+      }
+    }
+  }
+
+  private boolean isObject(JsonNode node, String path) {
+    if (node.isObject()) {
+      return true;
+    }
+    problem(path, expected("a mapping", node));
+    return false;
+  }
+
+  private Duration duration(JsonNode node, String path) {
+    Duration parsed = node.isTextual() ? GoDurations.parse(node.textValue()) : null;
+    if (parsed == null) {
+      problem(path, node.isTextual()
+          ? "not a duration: " + node.textValue() + " (write it like 30s, 4m, 1m30s or 1h)"
+          : expected("a duration like 30s, 4m or 1h", node));
+    }
+    return parsed;
+  }
+
+  private String text(JsonNode node, String path) {
+    if (node == null) {
+      return null;
+    }
+    if (!node.isTextual()) {
+      problem(path, expected("a string", node));
+      return null;
+    }
+    return node.textValue();
+  }
+
+  private Boolean bool(JsonNode node, String path) {
+    if (!node.isBoolean()) {
+      problem(path, expected("true or false", node));
+      return null;
+    }
+    return node.booleanValue();
+  }
+
+  private Integer integer(JsonNode node, String path, int min, int max) {
+    if (!node.isIntegralNumber()) {
+      problem(path, expected("a whole number", node));
+      return null;
+    }
+    int value = node.intValue();
+    if (value < min || value > max) {
+      problem(path, "must be between " + min + " and " + max + " but is " + value);
+      return null;
+    }
+    return value;
+  }
+
+  private static String expected(String what, JsonNode found) {
+    String type;
+    if (found.isTextual()) {
+      type = "a string";
+    } else if (found.isNumber()) {
+      type = "a number";
+    } else if (found.isBoolean()) {
+      type = "a boolean";
+    } else if (found.isArray()) {
+      type = "a list";
+    } else if (found.isObject()) {
+      type = "a mapping";
+    } else {
+      type = "null";
+    }
+    return "expected " + what + " but found " + type;
+  }
+
+  private static String join(String path, String key) {
+    return path.isEmpty() ? key : path + "." + key;
+  }
+
+  private void problem(String path, String message) {
+    problems.add(new SpecProblem(path, message));
+  }
+}

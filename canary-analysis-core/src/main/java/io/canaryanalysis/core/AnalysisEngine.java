@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,13 @@ public final class AnalysisEngine {
   private final MetricTemplateSource metricTemplateSource;
   private final BuiltinMetricQueries builtinMetricQueries;
   private final InstantSource clock;
+  // Memos of pure functions, so a steady tick does not repeat work: the canary object last
+  // validated per canary (compared by identity), parsed query templates, and webhook checksums.
+  // Each is cleared when it grows past its bound; a miss only recomputes.
+  private final Map<String, Canary> validatedCanaries = new ConcurrentHashMap<>();
+  private final Map<String, QueryTemplates.Compiled> compiledTemplates = new ConcurrentHashMap<>();
+  private final Map<List<Object>, String> checksums = new ConcurrentHashMap<>();
+  private static final int MEMO_BOUND = 16_384;
 
   private AnalysisEngine(Builder b) {
     this.routers = Map.copyOf(b.routers);
@@ -125,8 +133,11 @@ public final class AnalysisEngine {
     // Validate as if the spec named the router it gets, so provider-specific checks and messages apply.
     Canary resolved = canary.spec().provider() != null ? canary
         : canary.withSpec(canary.spec().toBuilder().provider(routerKind).build());
-    List<SpecProblem> problems = CanaryValidator.validate(resolved, router);
-    if (!problems.isEmpty()) {
+    List<SpecProblem> problems = validatedCanaries.get(canary.key()) == canary
+        ? List.of() : CanaryValidator.validate(resolved, router);
+    if (problems.isEmpty()) {
+      remember(validatedCanaries, canary.key(), canary);
+    } else {
       // Nothing is initialized, shifted or promoted on a spec the router or the checks reject.
       run.emit(EventType.WARNING, "Invalid canary " + canary.key() + " spec: "
           + problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; ")),
@@ -212,6 +223,13 @@ public final class AnalysisEngine {
         .conditions(PromotedCondition.update(terminating.conditions(), CanaryPhase.TERMINATED, kind, now))
         .build();
     return run.report(terminated, retryIn, false);
+  }
+
+  private static <K, V> void remember(Map<K, V> memo, K key, V value) {
+    if (memo.size() >= MEMO_BOUND) {
+      memo.clear();
+    }
+    memo.put(key, value);
   }
 
   /** A stable hash of the analysed revision and its tracked configs, sent as the webhook checksum. */
@@ -400,7 +418,12 @@ public final class AnalysisEngine {
 
     private WebhookPayload payload(CanaryPhase phase, Map<String, String> metadata) {
       if (checksum == null) {
-        checksum = checksum(previous);
+        List<Object> key = List.of(String.valueOf(previous.lastAppliedSpec()), previous.trackedConfigs());
+        checksum = checksums.get(key);
+        if (checksum == null) {
+          checksum = checksum(previous);
+          remember(checksums, key, checksum);
+        }
       }
       return new WebhookPayload(canary.name(), canary.namespace(), phase.flaggerName(), checksum,
           metadata);
@@ -462,11 +485,20 @@ public final class AnalysisEngine {
       }
       String query;
       try {
-        query = QueryTemplates.render(template, canary, check);
+        query = render(template, check);
       } catch (IllegalArgumentException e) {
         return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
       }
       return run(metricProvider, query, check);
+    }
+
+    private String render(String template, MetricCheck check) {
+      QueryTemplates.Compiled compiled = compiledTemplates.get(template);
+      if (compiled == null) {
+        compiled = QueryTemplates.compile(template);
+        remember(compiledTemplates, template, compiled);
+      }
+      return compiled.render(QueryTemplates.placeholderValues(canary, check));
     }
 
     private MetricOutcome evaluateTemplate(MetricCheck check) {
@@ -497,7 +529,7 @@ public final class AnalysisEngine {
       }
       String query;
       try {
-        query = QueryTemplates.render(template.get().query(), canary, check);
+        query = render(template.get().query(), check);
       } catch (IllegalArgumentException e) {
         return new MetricOutcome.SetupError("Metric template " + templateKey
             + " query render error: " + e.getMessage());

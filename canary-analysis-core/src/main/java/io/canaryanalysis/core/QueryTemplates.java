@@ -3,7 +3,9 @@ package io.canaryanalysis.core;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.MetricCheck;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -37,36 +39,71 @@ public final class QueryTemplates {
    * @throws RenderException naming the placeholder that is unknown or has no value
    */
   public static String render(String template, Map<String, String> values) {
-    Objects.requireNonNull(template, "template");
     Objects.requireNonNull(values, "values");
-    StringBuilder out = new StringBuilder(template.length() + 64);
+    return compile(template).render(values);
+  }
+
+  /**
+   * Parses {@code template} once into literal text and placeholder names, so a query rendered on
+   * every tick is not re-parsed.
+   *
+   * @throws RenderException for an unclosed or empty placeholder
+   */
+  static Compiled compile(String template) {
+    Objects.requireNonNull(template, "template");
+    List<String> literals = new ArrayList<>();
+    List<String> placeholders = new ArrayList<>();
     int pos = 0;
     while (true) {
       int open = template.indexOf("{{", pos);
       if (open < 0) {
-        out.append(template, pos, template.length());
-        return out.toString();
+        literals.add(template.substring(pos));
+        return new Compiled(template.length(), literals.toArray(new String[0]),
+            placeholders.toArray(new String[0]));
       }
       int close = template.indexOf("}}", open + 2);
       if (close < 0) {
         throw new RenderException(template.substring(open),
             "unclosed placeholder at offset " + open);
       }
-      out.append(template, pos, open);
       String placeholder = stripTrimMarkers(template.substring(open + 2, close)).strip();
       if (placeholder.isEmpty()) {
         throw new RenderException("", "empty placeholder {{ }} at offset " + open);
       }
-      String value = values.get(placeholder);
-      if (value == null) {
-        if (placeholder.startsWith(VARIABLES_PREFIX)) {
-          throw new RenderException(placeholder, "template variable '"
-              + placeholder.substring(VARIABLES_PREFIX.length()) + "' is not set in templateVariables");
-        }
-        throw new RenderException(placeholder, "unknown placeholder {{ " + placeholder + " }}");
-      }
-      out.append(escapePromQlString(value));
+      literals.add(template.substring(pos, open));
+      placeholders.add(placeholder.intern());
       pos = close + 2;
+    }
+  }
+
+  /** A parsed template: {@code literals[i]}, then placeholder {@code i}, ..., then the last literal. */
+  static final class Compiled {
+    private final int length;
+    private final String[] literals;
+    private final String[] placeholders;
+
+    private Compiled(int length, String[] literals, String[] placeholders) {
+      this.length = length;
+      this.literals = literals;
+      this.placeholders = placeholders;
+    }
+
+    String render(Map<String, String> values) {
+      StringBuilder out = new StringBuilder(length + 64);
+      for (int i = 0; i < placeholders.length; i++) {
+        out.append(literals[i]);
+        String placeholder = placeholders[i];
+        String value = values.get(placeholder);
+        if (value == null) {
+          if (placeholder.startsWith(VARIABLES_PREFIX)) {
+            throw new RenderException(placeholder, "template variable '"
+                + placeholder.substring(VARIABLES_PREFIX.length()) + "' is not set in templateVariables");
+          }
+          throw new RenderException(placeholder, "unknown placeholder {{ " + placeholder + " }}");
+        }
+        out.append(escapePromQlString(value));
+      }
+      return out.append(literals[placeholders.length]).toString();
     }
   }
 

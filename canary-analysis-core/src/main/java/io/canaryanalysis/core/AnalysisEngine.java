@@ -155,6 +155,9 @@ public final class AnalysisEngine {
     } catch (RuntimeException e) {
       return run.providerFailure(step, e, interval);
     }
+    if (status.phase() == CanaryPhase.INITIALIZING) {
+      run.checkMetricProviders();
+    }
     TickResult result;
     try {
       result = CanaryStateMachine.tick(new TickInput(canary, status, now, snapshot, routerKind,
@@ -490,6 +493,62 @@ public final class AnalysisEngine {
         return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
       }
       return run(metricProvider, query, check);
+    }
+
+    /**
+     * Flagger's start-up probe of the metric backends while a canary initializes: an event says
+     * whether every provider the metrics use answers. It never blocks initialization.
+     */
+    void checkMetricProviders() {
+      Analysis analysis = canary.spec().analysis();
+      if (canary.spec().skipAnalysis() || analysis == null || analysis.metrics().isEmpty()) {
+        return;
+      }
+      List<String> problems = new ArrayList<>();
+      boolean defaultChecked = false;
+      for (MetricCheck check : analysis.metrics()) {
+        if (check.templateRef() == null) {
+          if (!defaultChecked) {
+            defaultChecked = true;
+            if (metricProvider == null) {
+              problems.add("no metric provider is configured for " + check.name());
+            } else if (!isOnline(metricProvider)) {
+              problems.add("the metrics server for " + check.name() + " is not answering");
+            }
+          }
+          continue;
+        }
+        String namespace = check.templateRef().namespace() == null
+            ? canary.namespace() : check.templateRef().namespace();
+        String templateKey = check.templateRef().name() + "." + namespace;
+        try {
+          Optional<MetricTemplate> template = metricTemplateSource == null || metricProviderFactory == null
+              ? Optional.empty() : metricTemplateSource.find(namespace, check.templateRef().name());
+          if (template.isEmpty()) {
+            problems.add("metric template " + templateKey + " not found");
+          } else if (!isOnline(metricProviderFactory.create(template.get().provider(), namespace))) {
+            problems.add("the " + template.get().provider().type() + " provider of metric template "
+                + templateKey + " is not answering");
+          }
+        } catch (RuntimeException e) {
+          problems.add("metric template " + templateKey + ": " + e.getMessage());
+        }
+      }
+      if (problems.isEmpty()) {
+        emit(EventType.NORMAL, "all the metrics providers are available!", previous.phase());
+      } else {
+        emit(EventType.WARNING, "Error checking metric providers: " + String.join("; ", problems),
+            previous.phase());
+      }
+    }
+
+    private boolean isOnline(MetricProvider provider) {
+      try {
+        return provider.isOnline();
+      } catch (RuntimeException e) {
+        LOG.warn("canary {}: metric provider check failed: {}", canary.key(), e.getMessage());
+        return false;
+      }
     }
 
     private String render(String template, MetricCheck check) {

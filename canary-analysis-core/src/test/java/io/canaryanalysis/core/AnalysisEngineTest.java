@@ -249,6 +249,21 @@ class AnalysisEngineTest {
   }
 
   @Test
+  void initializingProbesEveryMetricProviderOnceAndSaysWhichIsMissing() {
+    Canary canary = canary(analysis(
+        MetricCheck.builder("request-success-rate").thresholdRange(99.0, null).build(),
+        MetricCheck.builder("errors").templateRef("errors").thresholdRange(null, 1.0).build(),
+        MetricCheck.builder("latency").templateRef("latency").thresholdRange(null, 1.0).build()).build());
+
+    TickReport report = engine().build().reconcile(canary, CanaryStatus.initial());
+
+    assertThat(report.events()).extracting(CanaryEvent::type, CanaryEvent::message).startsWith(
+        org.assertj.core.groups.Tuple.tuple(EventType.WARNING,
+            "Error checking metric providers: metric template latency.test not found"));
+    assertThat(report.status().phase()).isEqualTo(CanaryPhase.INITIALIZED);
+  }
+
+  @Test
   void aMissingTemplateIsAFailedCheckNamingTheTemplate() {
     MetricCheck missing = MetricCheck.builder("latency").templateRef("latency").thresholdRange(null, 1.0).build();
     TickReport report = engine().build().reconcile(canary(analysis(missing).build()), progressing(true));

@@ -28,7 +28,7 @@ class CanaryStrategySimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 95/5 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 5]",
         "3m PROGRESSING 90/10 fc=0 it=0 [Advance podinfo.test canary weight 10]",
@@ -69,7 +69,7 @@ class CanaryStrategySimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 95/5 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 5]",
         "3m PROGRESSING 90/10 fc=0 it=0 [Advance podinfo.test canary weight 10]",
@@ -102,7 +102,7 @@ class CanaryStrategySimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 99/1 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 1]",
         "3m PROGRESSING 98/2 fc=0 it=0 [Advance podinfo.test canary weight 2]",
@@ -122,7 +122,7 @@ class CanaryStrategySimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 75/25 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 25]",
         "3m PROGRESSING 50/50 fc=0 it=0 [Advance podinfo.test canary weight 50]",

@@ -29,7 +29,7 @@ class IterationStrategiesSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 100/0 fc=0 it=1 [Starting canary analysis for podinfo.test, Advance podinfo.test canary iteration 1/3]",
         "3m PROGRESSING 100/0 fc=0 it=2 [Advance podinfo.test canary iteration 2/3]",
@@ -48,7 +48,7 @@ class IterationStrategiesSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 100/0m fc=0 it=1 [Starting canary analysis for podinfo.test, Advance podinfo.test canary iteration 1/2]",
         "3m PROGRESSING 100/0m fc=0 it=2 [Advance podinfo.test canary iteration 2/2]",
@@ -69,7 +69,7 @@ class IterationStrategiesSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 0/100 fc=0 it=1 [Starting canary analysis for podinfo.test, Advance podinfo.test canary iteration 1/2]",
         "3m PROGRESSING 0/100 fc=0 it=2 [Advance podinfo.test canary iteration 2/2]",
@@ -87,7 +87,7 @@ class IterationStrategiesSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 100/0m fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 0]",
         "3m PROGRESSING 90/10 fc=0 it=0 [Advance podinfo.test canary weight 10]",

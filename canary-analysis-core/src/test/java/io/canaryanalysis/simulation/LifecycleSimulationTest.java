@@ -39,7 +39,7 @@ class LifecycleSimulationTest {
         .run(minutes(60));
 
     assertThat(describe(r)).startsWith(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [Confirm-rollout check gate passed, New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 95/5 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 5]",
         "3m PROGRESSING 95/5 fc=1 it=0 [Halt podinfo.test advancement success rate 10.00% < 99%]",
@@ -93,7 +93,7 @@ class LifecycleSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 95/5 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 5]",
         "3m PROGRESSING 95/5 fc=0 it=0 [" + CANARY_NOT_READY + "]",
@@ -133,7 +133,7 @@ class LifecycleSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 75/25 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 25]",
         "3m PROGRESSING 50/50 fc=0 it=0 [Advance podinfo.test canary weight 50]",

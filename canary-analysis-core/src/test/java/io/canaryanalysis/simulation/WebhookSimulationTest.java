@@ -38,7 +38,7 @@ class WebhookSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).startsWith(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m WAITING 100/0 fc=0 it=0 [Halt podinfo.test advancement waiting for approval gate]",
         "2m WAITING 100/0 fc=0 it=0 []",
         "3m PROGRESSING 100/0 fc=0 it=0 [Confirm-rollout check gate passed, New revision detected! Scaling up podinfo.test]",
@@ -61,7 +61,7 @@ class WebhookSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 100/0 fc=1 it=0 [Starting canary analysis for podinfo.test, Halt podinfo.test advancement pre-rollout check smoke failed smoke test failed]",
         "3m PROGRESSING 75/25 fc=1 it=0 [Pre-rollout check smoke passed, Advance podinfo.test canary weight 25]",
@@ -103,7 +103,7 @@ class WebhookSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 100/0 fc=0 it=0 [Starting canary analysis for podinfo.test, Halt podinfo.test advancement waiting for traffic increase approval traffic]",
         "3m PROGRESSING 100/0 fc=0 it=0 [Halt podinfo.test advancement waiting for traffic increase approval traffic]",
@@ -127,7 +127,7 @@ class WebhookSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 75/25 fc=0 it=0 [Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 25]",
         "3m PROGRESSING 50/50 fc=0 it=0 [Advance podinfo.test canary weight 50]",
@@ -193,7 +193,7 @@ class WebhookSimulationTest {
         .run(minutes(30));
 
     assertThat(describe(r)).isEqualTo(String.join("\n",
-        "0m INITIALIZED 100/0 fc=0 it=0 [Initialization done! podinfo.test]",
+        "0m INITIALIZED 100/0 fc=0 it=0 [all the metrics providers are available!, Initialization done! podinfo.test]",
         "1m PROGRESSING 100/0 fc=0 it=0 [New revision detected! Scaling up podinfo.test]",
         "2m PROGRESSING 75/25 fc=0 it=0 [Rollback hook rollback not signaling a rollback, Starting canary analysis for podinfo.test, Advance podinfo.test canary weight 25]",
         "3m FAILED 100/0 fc=0 it=0 [Rollback check rollback passed, Rolling back podinfo.test manual webhook invoked, Canary failed! Scaling down podinfo.test]"));

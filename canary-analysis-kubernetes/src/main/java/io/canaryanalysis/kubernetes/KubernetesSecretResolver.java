@@ -46,7 +46,7 @@ public final class KubernetesSecretResolver implements SecretResolver {
     Map<String, String> values = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : ConfigTracker.orEmpty(secret.getData()).entrySet()) {
       try {
-        byte[] decoded = Base64.getMimeDecoder().decode(e.getValue() == null ? "" : e.getValue());
+        byte[] decoded = Base64.getDecoder().decode(e.getValue() == null ? "" : e.getValue());
         values.put(e.getKey(), new String(decoded, StandardCharsets.UTF_8));
       } catch (IllegalArgumentException invalid) {
         throw new ProviderException("secret " + KubeCalls.key(name, namespace) + " data."

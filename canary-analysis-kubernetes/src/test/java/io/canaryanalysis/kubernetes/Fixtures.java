@@ -83,6 +83,47 @@ final class Fixtures {
         """);
   }
 
+  /** Registers the Canary CRD with its status subresource, as Flagger's CRD declares it. */
+  static void expectCanaryCrd(io.fabric8.kubernetes.client.server.mock.KubernetesMockServer server) {
+    server.expectCustomResource(new io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext.Builder()
+        .withGroup("flagger.app").withVersion("v1beta1").withKind("Canary").withPlural("canaries")
+        .withScope("Namespaced").withName("canaries.flagger.app").withStatusSubresource(true).build());
+  }
+
+  /** Stores a Canary manifest (YAML) and returns the stored object. */
+  static io.fabric8.kubernetes.api.model.GenericKubernetesResource storeCanary(KubernetesClient client,
+      String yaml) {
+    var resource = SERIALIZATION.unmarshal(yaml,
+        io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
+    return client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(NAMESPACE)
+        .resource(resource).create();
+  }
+
+  static final String CANARY_YAML = """
+      apiVersion: flagger.app/v1beta1
+      kind: Canary
+      metadata:
+        name: podinfo
+        namespace: test
+      spec:
+        targetRef:
+          apiVersion: apps/v1
+          kind: Deployment
+          name: podinfo
+        service:
+          port: 9898
+        analysis:
+          interval: 1m
+          threshold: 2
+          maxWeight: 20
+          stepWeight: 10
+          metrics:
+            - name: request-success-rate
+              interval: 1m
+              thresholdRange:
+                min: 99
+      """;
+
   static ConfigMap configMap(String name, Map<String, String> data) {
     return new ConfigMapBuilder().withNewMetadata().withName(name).withNamespace(NAMESPACE)
         .withLabels(Map.of("app", "podinfo")).endMetadata().withData(data).build();

@@ -1,0 +1,123 @@
+package io.canaryanalysis.kubernetes;
+
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.core.manifest.CanaryDocument;
+import io.canaryanalysis.core.manifest.CanaryManifests;
+import io.canaryanalysis.core.manifest.ManifestException;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Flagger {@code Canary} custom resources ({@code flagger.app/v1beta1}, plural {@code canaries}):
+ * read into the model with the strict manifest reader, and the status written back through the
+ * status subresource only, in one request, and only when it changed.
+ */
+public final class CanaryResources {
+  private static final Logger LOG = LoggerFactory.getLogger(CanaryResources.class);
+  private static final int UNPROCESSABLE = 422;
+
+  private final KubernetesClient client;
+
+  private CanaryResources(KubernetesClient client) {
+    this.client = Objects.requireNonNull(client, "client");
+  }
+
+  public static CanaryResources create(KubernetesClient client) {
+    return new CanaryResources(client);
+  }
+
+  /**
+   * The stored canary and its status ({@link CanaryStatus#initial()} when it has none), or empty
+   * when it does not exist.
+   *
+   * @throws ManifestException when the object is not a valid Canary (every problem, with paths)
+   * @throws io.canaryanalysis.api.ProviderException when the API call fails
+   */
+  public Optional<CanaryDocument> read(String namespace, String name) {
+    GenericKubernetesResource resource;
+    try {
+      resource = client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(namespace)
+          .withName(name).get();
+    } catch (KubernetesClientException e) {
+      throw KubeCalls.failure("canary " + KubeCalls.key(name, namespace), "get", e);
+    }
+    return resource == null ? Optional.empty() : Optional.of(toDocument(resource));
+  }
+
+  /** The stored Canary objects of one namespace, or of all when {@code namespace} is null. */
+  List<GenericKubernetesResource> list(String namespace) {
+    try {
+      var operation = client.genericKubernetesResources(FlaggerKinds.CANARY);
+      return namespace == null
+          ? operation.inAnyNamespace().list().getItems()
+          : operation.inNamespace(namespace).list().getItems();
+    } catch (KubernetesClientException e) {
+      throw KubeCalls.failure("canaries in " + (namespace == null ? "all namespaces" : namespace),
+          "list", e);
+    }
+  }
+
+  CanaryDocument toDocument(GenericKubernetesResource resource) {
+    @SuppressWarnings("unchecked")
+    Map<String, Object> tree = client.getKubernetesSerialization().convertValue(resource, Map.class);
+    CanaryDocument document = CanaryManifests.readCanary(tree);
+    if (document.status() == null) {
+      return new CanaryDocument(document.canary(), CanaryStatus.initial(), document.notices());
+    }
+    return document;
+  }
+
+  /**
+   * Writes {@code next} as the canary's status unless it equals {@code previous} (the stored one).
+   * One JSON Patch on the status subresource, guarded by the canary's uid, so a canary deleted and
+   * re-created under the same name is not given its predecessor's status. Returns whether a write
+   * happened; a canary that no longer exists is not an error.
+   *
+   * @throws io.canaryanalysis.api.ProviderException when the API call fails
+   */
+  public boolean writeStatus(Canary canary, CanaryStatus previous, CanaryStatus next) {
+    Objects.requireNonNull(next, "next");
+    if (next.equals(previous)) {
+      return false;
+    }
+    List<Map<String, Object>> patch = new ArrayList<>();
+    if (canary.uid() != null) {
+      patch.add(operation("test", "/metadata/uid", canary.uid()));
+    }
+    patch.add(operation("add", "/status", CanaryManifests.statusToTree(next)));
+    String json = client.getKubernetesSerialization().asJson(patch);
+    try {
+      client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(canary.namespace())
+          .withName(canary.name()).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON), json);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == KubeCalls.NOT_FOUND || e.getCode() == UNPROCESSABLE) {
+        LOG.info("canary {} is gone or was re-created; status not written (HTTP {})",
+            canary.key(), e.getCode());
+        return false;
+      }
+      throw KubeCalls.failure("canary " + canary.key() + " status", "patch", e);
+    }
+  }
+
+  private static Map<String, Object> operation(String op, String path, Object value) {
+    Map<String, Object> operation = new LinkedHashMap<>();
+    operation.put("op", op);
+    operation.put("path", path);
+    operation.put("value", value);
+    return operation;
+  }
+}

@@ -1,0 +1,432 @@
+package io.canaryanalysis.kubernetes;
+
+import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.Readiness;
+import io.canaryanalysis.api.Workload;
+import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.Canary;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PodAffinityTerm;
+import io.fabric8.kubernetes.api.model.PodAntiAffinity;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Deployment target and its {@code <target>-primary} copy, managed as Flagger's
+ * {@code DeploymentController} does (flagger.md §2.3, §2.6, §2.10, §2.11), plus the three
+ * ClusterIP Services of §5.2.
+ *
+ * <ul>
+ *   <li>The pod selector label is the first of {@code app}, {@code name},
+ *       {@code app.kubernetes.io/name} (configurable) in the target's
+ *       {@code spec.selector.matchLabels}; the primary selects {@code <label>: <value>-primary}.
+ *   <li>The revision is a SHA-256 of the target's pod template as canonical JSON (keys sorted,
+ *       nulls dropped), first 16 hex digits; it is not Flagger's FNV hash.
+ *   <li>ConfigMaps and Secrets the template references are tracked (checksums as Flagger's) and
+ *       copied to {@code -primary} objects when the primary is created and on promotion, never
+ *       before, so an unanalysed config change cannot reach the primary.
+ *   <li>Instead of Flagger's random {@code flagger-id}, the primary's pod template carries a
+ *       {@code flagger-id} derived from the revision and the config checksums, so a promotion of
+ *       changed configs rolls the primary and a repeated promotion is a no-op.
+ *   <li>Before scaling the target to zero its replicas are kept in the annotation
+ *       {@value #REPLICAS_ANNOTATION}; scaling up and promotion restore them.
+ * </ul>
+ *
+ * <p>Every write is a create or a full update guarded by the resourceVersion that was read,
+ * retried on a fresh read after a conflict, and skipped when nothing differs.
+ */
+public final class DeploymentWorkload implements Workload {
+  private static final Logger LOG = LoggerFactory.getLogger(DeploymentWorkload.class);
+
+  /** Where the target's replicas are kept while it is scaled to zero. */
+  public static final String REPLICAS_ANNOTATION = "canary-analysis.io/scaled-down-replicas";
+  /** The primary pod-template annotation that changes whenever the primary must roll. */
+  public static final String ROLLOUT_ID_ANNOTATION = "flagger-id";
+  /** Flagger's default selector labels, in order of preference. */
+  public static final List<String> DEFAULT_SELECTOR_LABELS =
+      List.of("app", "name", "app.kubernetes.io/name");
+
+  private final KubeCalls calls;
+  private final List<String> selectorLabels;
+  private final ConfigTracker configTracker;
+  private final GeneratedServices services;
+
+  private DeploymentWorkload(Builder b) {
+    this.calls = new KubeCalls(b.client, b.maxConflictRetries);
+    this.selectorLabels = List.copyOf(b.selectorLabels);
+    this.configTracker = new ConfigTracker(calls, b.configTracking);
+    this.services = new GeneratedServices(calls);
+  }
+
+  /** A workload with Flagger's defaults. */
+  public static DeploymentWorkload create(KubernetesClient client) {
+    return builder(client).build();
+  }
+
+  public static Builder builder(KubernetesClient client) {
+    return new Builder(client);
+  }
+
+  /** Configures a {@link DeploymentWorkload}. */
+  public static final class Builder {
+    private final KubernetesClient client;
+    private List<String> selectorLabels = DEFAULT_SELECTOR_LABELS;
+    private boolean configTracking = true;
+    private int maxConflictRetries = 4;
+
+    private Builder(KubernetesClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** Selector labels in order of preference (Flagger's {@code -selector-labels}). */
+    public Builder selectorLabels(List<String> selectorLabels) {
+      if (selectorLabels.isEmpty()) {
+        throw new IllegalArgumentException("selectorLabels must not be empty");
+      }
+      this.selectorLabels = List.copyOf(selectorLabels);
+      return this;
+    }
+
+    /** Tracks ConfigMaps and Secrets (Flagger's {@code -enable-config-tracking}); default true. */
+    public Builder configTracking(boolean configTracking) {
+      this.configTracking = configTracking;
+      return this;
+    }
+
+    /** Retries of a write that conflicted (HTTP 409), each on a fresh read; default 4. */
+    public Builder maxConflictRetries(int maxConflictRetries) {
+      if (maxConflictRetries < 0) {
+        throw new IllegalArgumentException("maxConflictRetries must be 0 or more, got "
+            + maxConflictRetries);
+      }
+      this.maxConflictRetries = maxConflictRetries;
+      return this;
+    }
+
+    public DeploymentWorkload build() {
+      return new DeploymentWorkload(this);
+    }
+  }
+
+  @Override
+  public void initialize(Canary canary) {
+    Deployment target = target(canary);
+    String label = selectorLabel(target);
+    String value = target.getSpec().getSelector().getMatchLabels().get(label);
+    String primaryName = primaryName(canary);
+    Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName,
+        "deployment " + describe(primaryName, canary));
+    if (primary == null) {
+      createPrimary(canary, target, label, value);
+    }
+    services.reconcile(canary, label, value,
+        target.getSpec().getTemplate().getSpec() == null
+            ? List.of() : target.getSpec().getTemplate().getSpec().getContainers());
+  }
+
+  private void createPrimary(Canary canary, Deployment target, String label, String value) {
+    String primaryName = primaryName(canary);
+    Map<String, ConfigTracker.Tracked> tracked =
+        configTracker.track(canary.namespace(), target.getSpec().getTemplate().getSpec());
+    configTracker.syncPrimaryCopies(canary, tracked.values());
+    List<OwnerReference> owners = KubeCalls.owners(null, canary);
+    ObjectMeta targetMeta = target.getMetadata();
+    Deployment primary = new DeploymentBuilder()
+        .withMetadata(new ObjectMetaBuilder()
+            .withName(primaryName)
+            .withNamespace(canary.namespace())
+            .withLabels(primaryLabels(filterMetadata(targetMeta.getLabels()), label, value))
+            .withAnnotations(ConfigTracker.nullIfEmpty(filterMetadata(targetMeta.getAnnotations())))
+            .withOwnerReferences(owners.isEmpty() ? null : owners)
+            .build())
+        .withNewSpec()
+        .withProgressDeadlineSeconds(target.getSpec().getProgressDeadlineSeconds())
+        .withMinReadySeconds(target.getSpec().getMinReadySeconds())
+        .withRevisionHistoryLimit(target.getSpec().getRevisionHistoryLimit())
+        .withReplicas(rememberedReplicas(target, 1))
+        .withStrategy(target.getSpec().getStrategy())
+        .withSelector(new LabelSelector(null, Map.of(label, value + "-primary")))
+        .withTemplate(primaryTemplate(target, label, value, tracked))
+        .endSpec()
+        .build();
+    try {
+      calls.client().resources(Deployment.class).inNamespace(canary.namespace())
+          .resource(primary).create();
+      LOG.info("Created deployment {} for canary {}", describe(primaryName, canary), canary.key());
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != KubeCalls.CONFLICT) {
+        throw KubeCalls.failure("deployment " + describe(primaryName, canary), "create", e);
+      }
+      LOG.debug("deployment {} was created concurrently", describe(primaryName, canary));
+    }
+  }
+
+  @Override
+  public WorkloadSnapshot observe(Canary canary) {
+    Deployment target = target(canary);
+    selectorLabel(target);
+    PodTemplateSpec template = target.getSpec().getTemplate();
+    String revision = revision(template);
+    Map<String, String> tracked = ConfigTracker.checksums(
+        configTracker.track(canary.namespace(), template.getSpec()));
+    Analysis analysis = canary.spec().analysis();
+    int canaryThreshold = analysis == null ? 100 : analysis.canaryReadyThreshold();
+    int primaryThreshold = analysis == null ? 100 : analysis.primaryReadyThreshold();
+    Readiness canaryReadiness = DeploymentReadiness.of(target, canaryThreshold,
+        "canary deployment " + describe(target.getMetadata().getName(), canary) + " not ready: ");
+    String primaryName = primaryName(canary);
+    Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName,
+        "deployment " + describe(primaryName, canary));
+    Readiness primaryReadiness;
+    if (primary == null) {
+      primaryReadiness = Readiness.waiting(describe(primaryName, canary)
+          + " not ready: deployment not found");
+    } else {
+      primaryReadiness = DeploymentReadiness.of(primary, primaryThreshold,
+          describe(primaryName, canary) + " not ready: ");
+      Integer replicas = primary.getSpec().getReplicas();
+      if (primaryReadiness.isReady() && replicas != null && replicas == 0) {
+        primaryReadiness = Readiness.waiting("halt " + canary.key()
+            + " advancement: primary deployment is scaled to zero");
+      }
+    }
+    return new WorkloadSnapshot(revision, tracked, canaryReadiness, primaryReadiness);
+  }
+
+  @Override
+  public void scaleUp(Canary canary) {
+    String name = canary.spec().targetRef().name();
+    Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName(canary),
+        "deployment " + describe(primaryName(canary), canary));
+    int primaryReplicas = primary == null || primary.getSpec().getReplicas() == null
+        ? 0 : primary.getSpec().getReplicas();
+    calls.update(Deployment.class, canary.namespace(), name, "deployment " + describe(name, canary), target -> {
+      Integer current = target.getSpec().getReplicas();
+      if (current != null && current > 0) {
+        return false;
+      }
+      int replicas = rememberedReplicas(target, primaryReplicas > 0 ? primaryReplicas : 1);
+      target.getSpec().setReplicas(replicas);
+      LOG.info("Scaling up deployment {} to {} replicas", describe(name, canary), replicas);
+      return true;
+    });
+  }
+
+  @Override
+  public void scaleToZero(Canary canary) {
+    String name = canary.spec().targetRef().name();
+    calls.update(Deployment.class, canary.namespace(), name, "deployment " + describe(name, canary), target -> {
+      Integer current = target.getSpec().getReplicas();
+      if (current != null && current == 0) {
+        return false;
+      }
+      int keep = current == null ? 1 : current;
+      Map<String, String> annotations =
+          new LinkedHashMap<>(ConfigTracker.orEmpty(target.getMetadata().getAnnotations()));
+      annotations.put(REPLICAS_ANNOTATION, Integer.toString(keep));
+      target.getMetadata().setAnnotations(annotations);
+      target.getSpec().setReplicas(0);
+      LOG.info("Scaling down Deployment {}", describe(name, canary));
+      return true;
+    });
+  }
+
+  @Override
+  public void promote(Canary canary) {
+    Deployment target = target(canary);
+    String label = selectorLabel(target);
+    String value = target.getSpec().getSelector().getMatchLabels().get(label);
+    Map<String, ConfigTracker.Tracked> tracked =
+        configTracker.track(canary.namespace(), target.getSpec().getTemplate().getSpec());
+    configTracker.syncPrimaryCopies(canary, tracked.values());
+    PodTemplateSpec template = primaryTemplate(target, label, value, tracked);
+    String primaryName = primaryName(canary);
+    calls.update(Deployment.class, canary.namespace(), primaryName,
+        "deployment " + describe(primaryName, canary), primary -> {
+          var spec = primary.getSpec();
+          var source = target.getSpec();
+          Integer replicas = rememberedReplicas(target, spec.getReplicas() == null ? 1 : spec.getReplicas());
+          boolean same = Objects.equals(spec.getProgressDeadlineSeconds(), source.getProgressDeadlineSeconds())
+              && Objects.equals(spec.getMinReadySeconds(), source.getMinReadySeconds())
+              && Objects.equals(spec.getRevisionHistoryLimit(), source.getRevisionHistoryLimit())
+              && Objects.equals(spec.getStrategy(), source.getStrategy())
+              && Objects.equals(spec.getReplicas(), replicas)
+              && Objects.equals(spec.getTemplate(), template);
+          if (same) {
+            return false;
+          }
+          spec.setProgressDeadlineSeconds(source.getProgressDeadlineSeconds());
+          spec.setMinReadySeconds(source.getMinReadySeconds());
+          spec.setRevisionHistoryLimit(source.getRevisionHistoryLimit());
+          spec.setStrategy(source.getStrategy());
+          spec.setReplicas(replicas);
+          spec.setTemplate(template);
+          return true;
+        });
+  }
+
+  private Deployment target(Canary canary) {
+    String name = canary.spec().targetRef().name();
+    String kind = canary.spec().targetRef().kind();
+    if (kind != null && !"Deployment".equals(kind)) {
+      throw new ProviderException("canary " + canary.key() + " spec.targetRef.kind " + kind
+          + " is not supported by the Deployment workload", false);
+    }
+    Deployment target = calls.get(Deployment.class, canary.namespace(), name,
+        "deployment " + describe(name, canary));
+    if (target == null) {
+      throw new ProviderException("deployment " + describe(name, canary) + " not found", true);
+    }
+    if (target.getSpec() == null || target.getSpec().getTemplate() == null) {
+      throw new ProviderException("deployment " + describe(name, canary)
+          + " has no spec.template", false);
+    }
+    return target;
+  }
+
+  /** The first configured selector label present in {@code spec.selector.matchLabels}. */
+  String selectorLabel(Deployment target) {
+    LabelSelector selector = target.getSpec().getSelector();
+    Map<String, String> matchLabels = selector == null || selector.getMatchLabels() == null
+        ? Map.of() : selector.getMatchLabels();
+    for (String label : selectorLabels) {
+      if (matchLabels.containsKey(label)) {
+        return label;
+      }
+    }
+    throw new ProviderException("deployment " + target.getMetadata().getName() + "."
+        + target.getMetadata().getNamespace() + " spec.selector.matchLabels must contain one of ["
+        + String.join(" ", selectorLabels) + "]", false);
+  }
+
+  /** The revision hash of a pod template (see {@link Hashes}). */
+  String revision(PodTemplateSpec template) {
+    return Hashes.revision(calls.client().getKubernetesSerialization().asJson(template));
+  }
+
+  /**
+   * The target's pod template as the primary runs it: selector label value suffixed, tracked
+   * config references pointed at the copies, anti-affinity and topology-spread selectors on the
+   * target's pods pointed at the primary's, and a rollout id of revision and configs.
+   */
+  private PodTemplateSpec primaryTemplate(Deployment target, String label, String value,
+      Map<String, ConfigTracker.Tracked> tracked) {
+    PodTemplateSpec source = target.getSpec().getTemplate();
+    PodTemplateSpec template = calls.client().getKubernetesSerialization().clone(source);
+    ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
+    meta.setLabels(primaryLabels(meta.getLabels(), label, value));
+    List<String> parts = new ArrayList<>();
+    parts.add(revision(source));
+    tracked.values().forEach(t -> parts.add(t.key() + "=" + t.checksum()));
+    Map<String, String> annotations = new LinkedHashMap<>(ConfigTracker.orEmpty(meta.getAnnotations()));
+    annotations.put(ROLLOUT_ID_ANNOTATION, Hashes.of(parts));
+    meta.setAnnotations(annotations);
+    template.setMetadata(meta);
+    if (template.getSpec() != null) {
+      ConfigTracker.pointAtPrimaryCopies(template.getSpec(), tracked.keySet());
+      pointSelectorsAtPrimary(template, label, value);
+    }
+    return template;
+  }
+
+  private static void pointSelectorsAtPrimary(PodTemplateSpec template, String label, String value) {
+    var spec = template.getSpec();
+    for (TopologySpreadConstraint constraint : ConfigTracker.orEmptyList(spec.getTopologySpreadConstraints())) {
+      suffix(constraint.getLabelSelector(), label, value);
+    }
+    PodAntiAffinity anti = spec.getAffinity() == null ? null : spec.getAffinity().getPodAntiAffinity();
+    if (anti != null) {
+      for (PodAffinityTerm term : ConfigTracker.orEmptyList(
+          anti.getRequiredDuringSchedulingIgnoredDuringExecution())) {
+        suffix(term.getLabelSelector(), label, value);
+      }
+      for (WeightedPodAffinityTerm term : ConfigTracker.orEmptyList(
+          anti.getPreferredDuringSchedulingIgnoredDuringExecution())) {
+        if (term.getPodAffinityTerm() != null) {
+          suffix(term.getPodAffinityTerm().getLabelSelector(), label, value);
+        }
+      }
+    }
+  }
+
+  private static void suffix(LabelSelector selector, String label, String value) {
+    if (selector != null && selector.getMatchLabels() != null
+        && value.equals(selector.getMatchLabels().get(label))) {
+      Map<String, String> labels = new LinkedHashMap<>(selector.getMatchLabels());
+      labels.put(label, value + "-primary");
+      selector.setMatchLabels(labels);
+    }
+  }
+
+  /** Labels with the selector label's value suffixed {@code -primary}. */
+  static Map<String, String> primaryLabels(Map<String, String> labels, String label, String value) {
+    Map<String, String> result = new LinkedHashMap<>(ConfigTracker.orEmpty(labels));
+    result.put(label, value + "-primary");
+    return result;
+  }
+
+  /**
+   * Metadata copied to the primary, without what belongs to the target's owner: kubectl's
+   * last-applied configuration and Flux's {@code *.toolkit.fluxcd.io/} keys (which would make Flux
+   * treat the generated primary as its own).
+   */
+  static Map<String, String> filterMetadata(Map<String, String> values) {
+    Map<String, String> result = new LinkedHashMap<>();
+    ConfigTracker.orEmpty(values).forEach((k, v) -> {
+      if (!k.equals("kubectl.kubernetes.io/last-applied-configuration")
+          && !k.contains("toolkit.fluxcd.io/") && !k.equals(REPLICAS_ANNOTATION)) {
+        result.put(k, v);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * The target's replicas as the user set them: {@code spec.replicas} when above zero, else the
+   * value kept when it was scaled to zero, else {@code fallback}.
+   */
+  static int rememberedReplicas(Deployment target, int fallback) {
+    Integer replicas = target.getSpec().getReplicas();
+    if (replicas != null && replicas > 0) {
+      return replicas;
+    }
+    String kept = ConfigTracker.orEmpty(target.getMetadata().getAnnotations()).get(REPLICAS_ANNOTATION);
+    if (kept != null) {
+      try {
+        int value = Integer.parseInt(kept.trim());
+        if (value > 0) {
+          return value;
+        }
+      } catch (NumberFormatException e) {
+        LOG.warn("deployment {}.{} annotation {} is not a number: {}",
+            target.getMetadata().getName(), target.getMetadata().getNamespace(),
+            REPLICAS_ANNOTATION, kept);
+      }
+    }
+    return fallback;
+  }
+
+  private static String primaryName(Canary canary) {
+    return canary.spec().targetRef().name() + "-primary";
+  }
+
+  private static String describe(String name, Canary canary) {
+    return KubeCalls.key(name, canary.namespace());
+  }
+}

@@ -1,0 +1,189 @@
+package io.canaryanalysis.kubernetes;
+
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.CanaryService;
+import io.canaryanalysis.api.spec.ObjectMetadata;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The three ClusterIP Services of flagger.md §5.2: {@code <svc>} and {@code <svc>-primary}
+ * selecting the primary pods, {@code <svc>-canary} selecting the target's pods. Fields the API
+ * server assigns (clusterIP, node ports, ipFamilies, ...) are kept on update; labels and
+ * annotations are only managed on Services the Canary owns, as Flagger does.
+ */
+final class GeneratedServices {
+  /** Sidecar proxies whose ports port discovery leaves out, as Flagger does. */
+  private static final Set<String> SIDECARS = Set.of("istio-proxy", "envoy");
+
+  private final KubeCalls calls;
+
+  GeneratedServices(KubeCalls calls) {
+    this.calls = calls;
+  }
+
+  /** Creates or updates the three Services; {@code containers} are the target's, for port discovery. */
+  void reconcile(Canary canary, String label, String labelValue, List<Container> containers) {
+    CanaryService service = canary.spec().service();
+    String apex = canary.spec().serviceName();
+    List<ServicePort> ports = ports(service, containers);
+    String primaryValue = labelValue + "-primary";
+    reconcile(canary, apex + "-canary", label, labelValue, ports, service.canary());
+    reconcile(canary, apex + "-primary", label, primaryValue, ports, service.primary());
+    reconcile(canary, apex, label, primaryValue, ports, service.apex());
+  }
+
+  private void reconcile(Canary canary, String name, String label, String selectorValue,
+      List<ServicePort> ports, ObjectMetadata metadata) {
+    Map<String, String> selector = Map.of(label, selectorValue);
+    Map<String, String> labels = new LinkedHashMap<>(metadata.labels());
+    labels.put(label, name);
+    Map<String, String> annotations = metadata.annotations();
+    calls.createOrUpdate(Service.class, canary.namespace(), name,
+        "service " + KubeCalls.key(name, canary.namespace()),
+        () -> {
+          List<OwnerReference> owners = KubeCalls.owners(null, canary);
+          return new ServiceBuilder()
+              .withMetadata(new ObjectMetaBuilder()
+                  .withName(name)
+                  .withNamespace(canary.namespace())
+                  .withLabels(labels)
+                  .withAnnotations(ConfigTracker.nullIfEmpty(annotations))
+                  .withOwnerReferences(owners.isEmpty() ? null : owners)
+                  .build())
+              .withNewSpec()
+              .withType("ClusterIP")
+              .withSelector(selector)
+              .withPorts(ports)
+              .endSpec()
+              .build();
+        },
+        current -> {
+          boolean changed = false;
+          List<ServicePort> desiredPorts = keepNodePorts(ports, current.getSpec().getPorts());
+          if (!sameItems(desiredPorts, current.getSpec().getPorts())) {
+            current.getSpec().setPorts(desiredPorts);
+            changed = true;
+          }
+          if (!selector.equals(ConfigTracker.orEmpty(current.getSpec().getSelector()))) {
+            current.getSpec().setSelector(selector);
+            changed = true;
+          }
+          if (ownedBy(current, canary)) {
+            if (!labels.equals(ConfigTracker.orEmpty(current.getMetadata().getLabels()))) {
+              current.getMetadata().setLabels(labels);
+              changed = true;
+            }
+            if (!annotations.equals(ConfigTracker.orEmpty(current.getMetadata().getAnnotations()))) {
+              current.getMetadata().setAnnotations(ConfigTracker.nullIfEmpty(annotations));
+              changed = true;
+            }
+          }
+          return changed;
+        });
+  }
+
+  /** The Canary is the controller owner of the Service (Flagger manages metadata only then). */
+  private static boolean ownedBy(Service service, Canary canary) {
+    for (OwnerReference owner : ConfigTracker.orEmptyList(service.getMetadata().getOwnerReferences())) {
+      if (Boolean.TRUE.equals(owner.getController()) && Canary.KIND.equals(owner.getKind())
+          && canary.name().equals(owner.getName())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static List<ServicePort> ports(CanaryService service, List<Container> containers) {
+    List<ServicePort> ports = new ArrayList<>();
+    IntOrString targetPort = targetPort(service);
+    ports.add(new ServicePortBuilder()
+        .withName(service.portName())
+        .withProtocol("TCP")
+        .withPort(service.port())
+        .withTargetPort(targetPort)
+        .withAppProtocol(service.appProtocol())
+        .build());
+    if (service.portDiscovery()) {
+      Map<String, Integer> discovered = new TreeMap<>();
+      for (Container container : ConfigTracker.orEmptyList(containers)) {
+        if (SIDECARS.contains(container.getName())) {
+          continue;
+        }
+        List<ContainerPort> containerPorts = ConfigTracker.orEmptyList(container.getPorts());
+        for (int i = 0; i < containerPorts.size(); i++) {
+          ContainerPort p = containerPorts.get(i);
+          if (isServicePort(p, targetPort)) {
+            continue;
+          }
+          String name = p.getName() == null || p.getName().isEmpty()
+              ? "tcp-" + container.getName() + "-" + i : p.getName();
+          discovered.put(name, p.getContainerPort());
+        }
+      }
+      discovered.forEach((name, port) -> ports.add(new ServicePortBuilder()
+          .withName(name).withProtocol("TCP").withPort(port)
+          .withTargetPort(new IntOrString(port)).build()));
+    }
+    return ports;
+  }
+
+  private static boolean isServicePort(ContainerPort p, IntOrString targetPort) {
+    if (targetPort.getIntVal() != null) {
+      return Objects.equals(p.getContainerPort(), targetPort.getIntVal());
+    }
+    return Objects.equals(p.getName(), targetPort.getStrVal());
+  }
+
+  private static IntOrString targetPort(CanaryService service) {
+    String target = service.targetPort();
+    if (target == null) {
+      return new IntOrString(service.port());
+    }
+    try {
+      return new IntOrString(Integer.parseInt(target));
+    } catch (NumberFormatException e) {
+      return new IntOrString(target);
+    }
+  }
+
+  /** The desired ports with the node ports the server assigned to same-named existing ports. */
+  private static List<ServicePort> keepNodePorts(List<ServicePort> desired, List<ServicePort> current) {
+    List<ServicePort> result = new ArrayList<>();
+    for (ServicePort port : desired) {
+      ServicePort copy = new ServicePortBuilder(port).build();
+      for (ServicePort existing : ConfigTracker.orEmptyList(current)) {
+        if (Objects.equals(existing.getName(), port.getName()) && existing.getNodePort() != null
+            && existing.getNodePort() > 0) {
+          copy.setNodePort(existing.getNodePort());
+        }
+      }
+      result.add(copy);
+    }
+    return result;
+  }
+
+  private static boolean sameItems(List<ServicePort> a, List<ServicePort> b) {
+    List<ServicePort> left = new ArrayList<>(a);
+    List<ServicePort> right = new ArrayList<>(ConfigTracker.orEmptyList(b));
+    Comparator<ServicePort> byPort = Comparator.comparing(p -> p.getPort() == null ? 0 : p.getPort());
+    left.sort(byPort.thenComparing(p -> String.valueOf(p.getName())));
+    right.sort(byPort.thenComparing(p -> String.valueOf(p.getName())));
+    return left.equals(right);
+  }
+}

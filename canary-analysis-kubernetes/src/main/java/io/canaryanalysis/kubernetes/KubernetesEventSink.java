@@ -1,0 +1,217 @@
+package io.canaryanalysis.kubernetes;
+
+import io.canaryanalysis.api.CanaryEvent;
+import io.canaryanalysis.api.EventSink;
+import io.canaryanalysis.api.spec.Canary;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.EventBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Records the analysis' events as core/v1 Kubernetes Events on the Canary (involvedObject
+ * {@code flagger.app/v1beta1} Canary, with its uid), reason {@code Synced}, type Normal or
+ * Warning, source component {@code canary-analysis}, the way Flagger's client-go recorder does.
+ *
+ * <p>A repeat of the same event (same canary, type, reason and message) bumps {@code count} and
+ * {@code lastTimestamp} of the Event already written instead of creating another, as client-go's
+ * correlator does; the dedup cache is bounded (LRU). Never throws: failures are logged.
+ * The canary's uid is looked up once per canary and cached.
+ */
+public final class KubernetesEventSink implements EventSink {
+  private static final Logger LOG = LoggerFactory.getLogger(KubernetesEventSink.class);
+  /** The default {@code source.component}. */
+  public static final String DEFAULT_COMPONENT = "canary-analysis";
+
+  private final KubernetesClient client;
+  private final String component;
+  private final String instance;
+  private final InstantSource clock;
+  private final Map<String, Written> written;
+  private final Map<String, String> uids;
+
+  /** An Event already written: its name and count. */
+  private record Written(String name, int count) {}
+
+  private KubernetesEventSink(Builder b) {
+    this.client = b.client;
+    this.component = b.component;
+    this.instance = b.instance;
+    this.clock = b.clock;
+    this.written = lru(b.cacheSize);
+    this.uids = lru(b.cacheSize);
+  }
+
+  public static KubernetesEventSink create(KubernetesClient client) {
+    return builder(client).build();
+  }
+
+  public static Builder builder(KubernetesClient client) {
+    return new Builder(client);
+  }
+
+  /** Configures a {@link KubernetesEventSink}. */
+  public static final class Builder {
+    private final KubernetesClient client;
+    private String component = DEFAULT_COMPONENT;
+    private String instance;
+    private InstantSource clock = InstantSource.system();
+    private int cacheSize = 4096;
+
+    private Builder(KubernetesClient client) {
+      this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** {@code source.component} and {@code reportingComponent}; default {@value #DEFAULT_COMPONENT}. */
+    public Builder component(String component) {
+      this.component = Objects.requireNonNull(component, "component");
+      return this;
+    }
+
+    /** {@code source.host} and {@code reportingInstance}, for example the pod name; default none. */
+    public Builder instance(String instance) {
+      this.instance = instance;
+      return this;
+    }
+
+    /** The time of events that carry none; default the system clock. */
+    public Builder clock(InstantSource clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** How many distinct events (and canary uids) are remembered for dedup; default 4096. */
+    public Builder cacheSize(int cacheSize) {
+      if (cacheSize < 1) {
+        throw new IllegalArgumentException("cacheSize must be at least 1, got " + cacheSize);
+      }
+      this.cacheSize = cacheSize;
+      return this;
+    }
+
+    public KubernetesEventSink build() {
+      return new KubernetesEventSink(this);
+    }
+  }
+
+  @Override
+  public void event(CanaryEvent event) {
+    try {
+      record(event);
+    } catch (RuntimeException e) {
+      LOG.warn("could not record event for canary {}.{} ({}): {}", event.canaryName(),
+          event.namespace(), event.reason(), e.getMessage());
+    }
+  }
+
+  private void record(CanaryEvent event) {
+    String key = event.namespace() + "\0" + event.canaryName() + "\0" + event.type().value()
+        + "\0" + event.reason() + "\0" + event.message();
+    String timestamp = timestamp(event.time() == null ? clock.instant() : event.time());
+    Written previous;
+    synchronized (written) {
+      previous = written.get(key);
+    }
+    if (previous != null && bump(event, previous, timestamp)) {
+      synchronized (written) {
+        written.put(key, new Written(previous.name(), previous.count() + 1));
+      }
+      return;
+    }
+    Event created = client.v1().events().inNamespace(event.namespace()).resource(new EventBuilder()
+        .withNewMetadata()
+        .withGenerateName(event.canaryName() + ".")
+        .withNamespace(event.namespace())
+        .endMetadata()
+        .withNewInvolvedObject()
+        .withApiVersion(Canary.API_VERSION)
+        .withKind(Canary.KIND)
+        .withName(event.canaryName())
+        .withNamespace(event.namespace())
+        .withUid(uid(event).orElse(null))
+        .endInvolvedObject()
+        .withReason(event.reason())
+        .withMessage(event.message())
+        .withType(event.type().value())
+        .withCount(1)
+        .withFirstTimestamp(timestamp)
+        .withLastTimestamp(timestamp)
+        .withNewSource().withComponent(component).withHost(instance).endSource()
+        .withReportingComponent(component)
+        .withReportingInstance(instance)
+        .build()).create();
+    synchronized (written) {
+      written.put(key, new Written(created.getMetadata().getName(), 1));
+    }
+  }
+
+  /** Bumps count and lastTimestamp of an Event already written; false when it is gone. */
+  private boolean bump(CanaryEvent event, Written previous, String timestamp) {
+    String patch = client.getKubernetesSerialization().asJson(java.util.List.of(
+        Map.of("op", "replace", "path", "/count", "value", previous.count() + 1),
+        Map.of("op", "replace", "path", "/lastTimestamp", "value", timestamp)));
+    try {
+      client.v1().events().inNamespace(event.namespace()).withName(previous.name())
+          .patch(PatchContext.of(PatchType.JSON), patch);
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == KubeCalls.NOT_FOUND || e.getCode() == 422) {
+        LOG.debug("event {} expired; recording a new one", previous.name());
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  private Optional<String> uid(CanaryEvent event) {
+    String key = event.namespace() + "/" + event.canaryName();
+    synchronized (uids) {
+      String cached = uids.get(key);
+      if (cached != null) {
+        return Optional.of(cached);
+      }
+    }
+    try {
+      GenericKubernetesResource canary = client.genericKubernetesResources(FlaggerKinds.CANARY)
+          .inNamespace(event.namespace()).withName(event.canaryName()).get();
+      if (canary == null || canary.getMetadata().getUid() == null) {
+        return Optional.empty();
+      }
+      synchronized (uids) {
+        uids.put(key, canary.getMetadata().getUid());
+      }
+      return Optional.of(canary.getMetadata().getUid());
+    } catch (KubernetesClientException e) {
+      LOG.debug("could not look up the uid of canary {}: {}", key, e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private static String timestamp(Instant time) {
+    return DateTimeFormatter.ISO_INSTANT.format(time.truncatedTo(ChronoUnit.SECONDS));
+  }
+
+  private static <V> Map<String, V> lru(int size) {
+    return new LinkedHashMap<>(16, 0.75f, true) {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+        return size() > size;
+      }
+    };
+  }
+}

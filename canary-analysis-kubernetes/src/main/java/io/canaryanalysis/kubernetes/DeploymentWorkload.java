@@ -281,6 +281,24 @@ public final class DeploymentWorkload implements Workload {
         });
   }
 
+  /**
+   * Points the apex Service {@code <svc>} at the target's own pods ({@code <label>: <value>}
+   * instead of {@code <value>-primary}) and releases it from the Canary's ownership, as Flagger's
+   * finalizer does before the Canary and its primary go away. Idempotent: a Service that already
+   * selects the target is not written.
+   */
+  @Override
+  public void revert(Canary canary) {
+    Deployment target = target(canary);
+    String label = selectorLabel(target);
+    String value = target.getSpec().getSelector().getMatchLabels().get(label);
+    if (services.revertApex(canary, label, value)) {
+      LOG.info("Reverted service {} to deployment {} for canary {}",
+          describe(canary.spec().serviceName(), canary), describe(target.getMetadata().getName(), canary),
+          canary.key());
+    }
+  }
+
   private Deployment target(Canary canary) {
     String name = canary.spec().targetRef().name();
     String kind = canary.spec().targetRef().kind();

@@ -29,6 +29,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +75,8 @@ public final class CanaryController implements AutoCloseable {
   private boolean closed;
   private Future<?> resync;
   private CompletableFuture<?> election;
+  /** Told {@code leading}, {@code stopped} and {@code leader=<identity>}; for tests. */
+  volatile Consumer<String> leadershipListener = change -> {};
 
   private CanaryController(Builder b) {
     this.engine = b.engine;
@@ -93,7 +96,7 @@ public final class CanaryController implements AutoCloseable {
         .withRetryPeriod(b.retryPeriod)
         .withReleaseOnCancel(true)
         .withLeaderCallbacks(new LeaderCallbacks(this::startedLeading, this::stoppedLeading,
-            leader -> LOG.info("canary controller leader is now {}", leader)))
+            this::newLeader))
         .build();
   }
 
@@ -311,6 +314,7 @@ public final class CanaryController implements AutoCloseable {
   private void startedLeading() {
     LOG.info("acquired lease {}; scheduling canaries", leaderElection.getName());
     startLoop();
+    leadershipListener.accept("leading");
   }
 
   private void stoppedLeading() {
@@ -319,6 +323,12 @@ public final class CanaryController implements AutoCloseable {
           leaderElection.getName());
     }
     stopLoop();
+    leadershipListener.accept("stopped");
+  }
+
+  private void newLeader(String identity) {
+    LOG.info("canary controller leader on lease {} is {}", leaderElection.getName(), identity);
+    leadershipListener.accept("leader=" + identity);
   }
 
   /**

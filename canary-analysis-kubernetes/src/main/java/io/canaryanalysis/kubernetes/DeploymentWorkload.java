@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  *       changed configs rolls the primary and a repeated promotion is a no-op.
  *   <li>Before scaling the target to zero its replicas are kept in the annotation
  *       {@value #REPLICAS_ANNOTATION}; scaling up and promotion restore them.
+ *   <li>{@link #revert} (a canary deleted with {@code revertOnDeletion}) points the apex Service
+ *       back at the target's pods and releases it from the Canary, so it survives the Canary.
  * </ul>
  *
  * <p>Every write is a create or a full update guarded by the resourceVersion that was read,

@@ -3,23 +3,33 @@ package io.canaryanalysis.kubernetes;
 import io.canaryanalysis.api.CanaryEvent;
 import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.api.EventType;
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.core.TickReport;
 import io.canaryanalysis.core.manifest.CanaryDocument;
 import io.canaryanalysis.core.manifest.ManifestException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +41,24 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All canaries share one bounded {@link ScheduledExecutorService} (the host's, or a small
  * pool of daemon threads owned by the controller); a canary is never run by two threads at once
- * and there is no thread per canary. Leader election is not built in: a host running several
- * replicas starts the controller only while it holds a lease (for example with fabric8's
- * {@code LeaderElector}).
+ * and there is no thread per canary.
+ *
+ * <p>A Canary with {@code spec.revertOnDeletion: true} gets the finalizer {@value #FINALIZER};
+ * once it is deleted the controller runs {@link AnalysisEngine#terminate} on each pass until the
+ * canary is {@code Terminated} (the target serves again through the apex Service), then removes
+ * the finalizer so the deletion completes, as Flagger does (flagger.md §2.12).
+ *
+ * <p>With {@link Builder#leaderElection} several replicas can run: only the one holding the
+ * {@code coordination.k8s.io} Lease schedules ticks; a replica that loses the lease stops
+ * scheduling (a tick in progress finishes) and stands for election again. It never exits the JVM.
+ * Hosts that already elect a leader (an operator framework) should not configure it.
  */
 public final class CanaryController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CanaryController.class);
   private static final Duration MIN_DELAY = Duration.ofSeconds(1);
+
+  /** Flagger's finalizer on Canaries with {@code revertOnDeletion}. */
+  public static final String FINALIZER = "finalizer.flagger.app";
 
   private final AnalysisEngine engine;
   private final CanaryResources resources;
@@ -47,11 +68,19 @@ public final class CanaryController implements AutoCloseable {
   private final ScheduledExecutorService executor;
   private final boolean ownsExecutor;
   private final Map<String, Future<?>> scheduled = new ConcurrentHashMap<>();
+  private final KubernetesClient client;
+  private final LeaderElectionConfig leaderElection;
   private volatile boolean running;
+  private boolean started;
+  private boolean closed;
   private Future<?> resync;
+  private CompletableFuture<?> election;
+  /** Told {@code leading}, {@code stopped} and {@code leader=<identity>}; for tests. */
+  volatile Consumer<String> leadershipListener = change -> {};
 
   private CanaryController(Builder b) {
     this.engine = b.engine;
+    this.client = b.client;
     this.resources = CanaryResources.create(b.client);
     this.namespace = b.namespace;
     this.resyncInterval = b.resyncInterval;
@@ -59,6 +88,16 @@ public final class CanaryController implements AutoCloseable {
     this.ownsExecutor = b.executor == null;
     this.executor = b.executor != null ? b.executor
         : Executors.newScheduledThreadPool(b.workers, new DaemonThreads());
+    this.leaderElection = b.leaseName == null ? null : new LeaderElectionConfigBuilder()
+        .withName(b.leaseName)
+        .withLock(new LeaseLock(b.leaseNamespace, b.leaseName, b.identity))
+        .withLeaseDuration(b.leaseDuration)
+        .withRenewDeadline(b.renewDeadline)
+        .withRetryPeriod(b.retryPeriod)
+        .withReleaseOnCancel(true)
+        .withLeaderCallbacks(new LeaderCallbacks(this::startedLeading, this::stoppedLeading,
+            this::newLeader))
+        .build();
   }
 
   public static Builder builder(KubernetesClient client, AnalysisEngine engine) {
@@ -74,6 +113,12 @@ public final class CanaryController implements AutoCloseable {
     private EventSink eventSink = EventSink.discarding();
     private ScheduledExecutorService executor;
     private int workers = 2;
+    private String leaseNamespace;
+    private String leaseName;
+    private String identity;
+    private Duration leaseDuration = Duration.ofSeconds(15);
+    private Duration renewDeadline = Duration.ofSeconds(10);
+    private Duration retryPeriod = Duration.ofSeconds(2);
 
     private Builder(KubernetesClient client, AnalysisEngine engine) {
       this.client = Objects.requireNonNull(client, "client");
@@ -119,52 +164,219 @@ public final class CanaryController implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Runs ticks only while this replica holds the Lease {@code leaseNamespace/leaseName}
+     * (fabric8's {@code LeaderElector} with a {@code LeaseLock}); {@code identity} names this
+     * replica in the Lease, usually the pod name. Needs RBAC get, create and update on
+     * {@code coordination.k8s.io} leases. Default: no election, the controller always runs.
+     */
+    public Builder leaderElection(String leaseNamespace, String leaseName, String identity) {
+      this.leaseNamespace = requireText(leaseNamespace, "leaseNamespace");
+      this.leaseName = requireText(leaseName, "leaseName");
+      this.identity = requireText(identity, "identity");
+      return this;
+    }
+
+    /**
+     * The election's timings, as in client-go: a lease is taken over after {@code leaseDuration}
+     * without renewal, the leader gives up after failing to renew for {@code renewDeadline}, and
+     * candidates retry every {@code retryPeriod}. Default 15 s, 10 s and 2 s.
+     */
+    public Builder leaderElectionTimings(Duration leaseDuration, Duration renewDeadline,
+        Duration retryPeriod) {
+      requirePositive(leaseDuration, "leaseDuration");
+      requirePositive(renewDeadline, "renewDeadline");
+      requirePositive(retryPeriod, "retryPeriod");
+      if (leaseDuration.compareTo(renewDeadline) <= 0) {
+        throw new IllegalArgumentException("leaseDuration (" + leaseDuration
+            + ") must be longer than renewDeadline (" + renewDeadline + ")");
+      }
+      if (renewDeadline.toMillis() <= retryPeriod.toMillis() * 1.2) {
+        throw new IllegalArgumentException("renewDeadline (" + renewDeadline
+            + ") must be longer than 1.2 x retryPeriod (" + retryPeriod + ")");
+      }
+      this.leaseDuration = leaseDuration;
+      this.renewDeadline = renewDeadline;
+      this.retryPeriod = retryPeriod;
+      return this;
+    }
+
     public CanaryController build() {
       return new CanaryController(this);
     }
+
+    private static String requireText(String value, String name) {
+      if (value == null || value.isBlank()) {
+        throw new IllegalArgumentException(name + " must not be empty");
+      }
+      return value;
+    }
+
+    private static void requirePositive(Duration value, String name) {
+      Objects.requireNonNull(value, name);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(name + " must be positive, got " + value);
+      }
+    }
   }
 
-  /** Starts the resync loop; canaries are picked up at once. Idempotent. */
+  /**
+   * Starts the resync loop; canaries are picked up at once. With leader election the loop starts
+   * when this replica becomes the leader. Idempotent.
+   */
   public synchronized void start() {
-    if (running) {
+    if (started || closed) {
       return;
     }
-    running = true;
-    resync = executor.scheduleWithFixedDelay(this::resyncSafely, 0,
-        resyncInterval.toMillis(), TimeUnit.MILLISECONDS);
+    started = true;
+    if (leaderElection == null) {
+      startLoop();
+    } else {
+      elect();
+    }
   }
 
-  /** Stops scheduling; a tick in progress finishes. Shuts down the pool only if it is the controller's own. */
+  /**
+   * Stops scheduling and, with leader election, releases the Lease; a tick in progress finishes.
+   * Shuts down the pool only if it is the controller's own.
+   */
   @Override
-  public synchronized void close() {
-    running = false;
-    if (resync != null) {
-      resync.cancel(false);
+  public void close() {
+    CompletableFuture<?> standing;
+    synchronized (this) {
+      closed = true;
+      standing = election;
+      election = null;
     }
-    scheduled.values().forEach(f -> f.cancel(false));
-    scheduled.clear();
+    if (standing != null) {
+      standing.cancel(true);
+    }
+    stopLoop();
     if (ownsExecutor) {
       executor.shutdown();
     }
   }
 
+  /** Whether ticks are being scheduled: started and, with leader election, holding the Lease. */
+  public boolean isLeading() {
+    return running;
+  }
+
+  private synchronized void startLoop() {
+    if (running || closed) {
+      return;
+    }
+    running = true;
+    try {
+      resync = executor.scheduleWithFixedDelay(this::resyncSafely, 0,
+          resyncInterval.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      running = false;
+      LOG.warn("the executor refused the resync loop: {}", e.getMessage());
+    }
+  }
+
+  private synchronized void stopLoop() {
+    running = false;
+    if (resync != null) {
+      resync.cancel(false);
+      resync = null;
+    }
+    scheduled.values().forEach(f -> f.cancel(false));
+    scheduled.clear();
+  }
+
+  /** Stands for election; when a term ends (lost or failed) and the controller is open, stands again. */
+  private synchronized void elect() {
+    if (closed) {
+      return;
+    }
+    CompletableFuture<?> term = client.leaderElector().withConfig(leaderElection).build().start();
+    election = term;
+    term.whenComplete((ignored, failure) -> {
+      if (failure != null && !(failure instanceof CancellationException)) {
+        LOG.warn("leader election on lease {} ended: {}", leaderElection.getName(), failure.getMessage());
+      }
+      stopLoop();
+      synchronized (this) {
+        if (closed || election != term) {
+          return;
+        }
+      }
+      try {
+        executor.schedule(this::elect, leaderElection.getRetryPeriod().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        LOG.debug("executor stopped; not standing for election again");
+      }
+    });
+  }
+
+  private void startedLeading() {
+    LOG.info("acquired lease {}; scheduling canaries", leaderElection.getName());
+    startLoop();
+    leadershipListener.accept("leading");
+  }
+
+  private void stoppedLeading() {
+    if (running) {
+      LOG.info("lost lease {}; no more canary ticks until it is acquired again",
+          leaderElection.getName());
+    }
+    stopLoop();
+    leadershipListener.accept("stopped");
+  }
+
+  private void newLeader(String identity) {
+    LOG.info("canary controller leader on lease {} is {}", leaderElection.getName(), identity);
+    leadershipListener.accept("leader=" + identity);
+  }
+
   /**
-   * Runs one tick for a canary now, on the calling thread: reads it, runs the engine and writes the
-   * status if it changed. Empty when the canary does not exist.
+   * Runs one pass for a canary now, on the calling thread: reads it, keeps its finalizer in line
+   * with {@code spec.revertOnDeletion}, runs the engine ({@link AnalysisEngine#terminate} once it
+   * is being deleted with the finalizer, else {@link AnalysisEngine#reconcile}) and writes the
+   * status if it changed; the finalizer is removed once the canary is {@code Terminated}. Empty
+   * when the canary does not exist, or is being deleted without the finalizer (it is left alone).
    *
-   * @throws ManifestException when the Canary object is not valid
+   * @throws ManifestException when the Canary object is not valid (a Canary being deleted with the
+   *     finalizer stays until it is fixed or the finalizer is removed by hand)
    * @throws io.canaryanalysis.api.ProviderException when reading or writing the Canary fails
    */
   public Optional<TickReport> reconcile(String namespace, String name) {
-    Optional<CanaryDocument> document = resources.read(namespace, name);
-    if (document.isEmpty()) {
+    GenericKubernetesResource resource = resources.get(namespace, name);
+    if (resource == null) {
       return Optional.empty();
     }
-    for (var notice : document.get().notices()) {
+    boolean finalizer = CanaryResources.hasFinalizer(resource, FINALIZER);
+    boolean deleting = CanaryResources.isBeingDeleted(resource);
+    if (deleting && !finalizer) {
+      LOG.debug("canary {}.{} is being deleted without {}; left alone", name, namespace, FINALIZER);
+      return Optional.empty();
+    }
+    CanaryDocument document = resources.toDocument(resource);
+    for (var notice : document.notices()) {
       LOG.debug("canary {}.{}: {}", name, namespace, notice);
     }
-    TickReport report = engine.reconcile(document.get().canary(), document.get().status());
-    resources.writeStatus(document.get().canary(), document.get().status(), report.status());
+    Canary canary = document.canary();
+    boolean revert = canary.spec().revertOnDeletion();
+    if (!revert && finalizer) {
+      resources.removeFinalizer(resource, FINALIZER);
+      if (deleting) {
+        return Optional.empty();
+      }
+    } else if (revert && !finalizer) {
+      resources.addFinalizer(resource, FINALIZER);
+    }
+    if (deleting) {
+      TickReport report = engine.terminate(canary, document.status());
+      resources.writeStatus(canary, document.status(), report.status());
+      if (report.status().phase() == CanaryPhase.TERMINATED) {
+        resources.removeFinalizer(resource, FINALIZER);
+      }
+      return Optional.of(report);
+    }
+    TickReport report = engine.reconcile(canary, document.status());
+    resources.writeStatus(canary, document.status(), report.status());
     return Optional.of(report);
   }
 
@@ -176,7 +388,7 @@ public final class CanaryController implements AutoCloseable {
       String name = item.getMetadata().getName();
       String key = ns + "/" + name;
       if (running && !scheduled.containsKey(key)) {
-        Future<?> placeholder = new java.util.concurrent.CompletableFuture<>();
+        Future<?> placeholder = new CompletableFuture<>();
         if (scheduled.putIfAbsent(key, placeholder) == null) {
           schedule(key, ns, name, Duration.ZERO);
           added++;
@@ -205,7 +417,7 @@ public final class CanaryController implements AutoCloseable {
     try {
       scheduled.put(key, executor.schedule(() -> tick(key, ns, name), delay.toMillis(),
           TimeUnit.MILLISECONDS));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
+    } catch (RejectedExecutionException e) {
       scheduled.remove(key);
     }
   }

@@ -46,14 +46,100 @@ public final class CanaryResources {
    * @throws io.canaryanalysis.api.ProviderException when the API call fails
    */
   public Optional<CanaryDocument> read(String namespace, String name) {
-    GenericKubernetesResource resource;
+    GenericKubernetesResource resource = get(namespace, name);
+    return resource == null ? Optional.empty() : Optional.of(toDocument(resource));
+  }
+
+  /**
+   * The stored object as it is, including the server-managed metadata the manifest reader skips
+   * (finalizers, deletionTimestamp); null when it does not exist.
+   */
+  GenericKubernetesResource get(String namespace, String name) {
     try {
-      resource = client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(namespace)
+      return client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(namespace)
           .withName(name).get();
     } catch (KubernetesClientException e) {
       throw KubeCalls.failure("canary " + KubeCalls.key(name, namespace), "get", e);
     }
-    return resource == null ? Optional.empty() : Optional.of(toDocument(resource));
+  }
+
+  static boolean hasFinalizer(GenericKubernetesResource resource, String finalizer) {
+    List<String> finalizers = resource.getMetadata().getFinalizers();
+    return finalizers != null && finalizers.contains(finalizer);
+  }
+
+  static boolean isBeingDeleted(GenericKubernetesResource resource) {
+    String deletion = resource.getMetadata().getDeletionTimestamp();
+    return deletion != null && !deletion.isEmpty();
+  }
+
+  /**
+   * Adds {@code finalizer} to the stored object with one JSON Patch (never a merge patch, which
+   * would replace or, on the mock server, append the list): appended to an existing list, or a new
+   * list guarded by the resourceVersion that was read so a concurrent writer's finalizer is not
+   * overwritten. Returns whether it was added; a lost race or a deleted object is retried on the
+   * next pass.
+   */
+  boolean addFinalizer(GenericKubernetesResource resource, String finalizer) {
+    if (hasFinalizer(resource, finalizer)) {
+      return false;
+    }
+    List<Map<String, Object>> patch = new ArrayList<>();
+    guardUid(resource, patch);
+    List<String> finalizers = resource.getMetadata().getFinalizers();
+    if (finalizers == null || finalizers.isEmpty()) {
+      patch.add(operation("test", "/metadata/resourceVersion", resource.getMetadata().getResourceVersion()));
+      patch.add(operation("add", "/metadata/finalizers", List.of(finalizer)));
+    } else {
+      patch.add(operation("add", "/metadata/finalizers/-", finalizer));
+    }
+    return patchMetadata(resource, patch, "add finalizer " + finalizer);
+  }
+
+  /**
+   * Removes {@code finalizer} from the stored object with one JSON Patch that first tests the
+   * entry at its index, so the list is never rewritten from a stale copy. Removing the last
+   * finalizer of an object being deleted lets the API server delete it. Returns whether it was
+   * removed.
+   */
+  boolean removeFinalizer(GenericKubernetesResource resource, String finalizer) {
+    List<String> finalizers = resource.getMetadata().getFinalizers();
+    int index = finalizers == null ? -1 : finalizers.indexOf(finalizer);
+    if (index < 0) {
+      return false;
+    }
+    List<Map<String, Object>> patch = new ArrayList<>();
+    guardUid(resource, patch);
+    patch.add(operation("test", "/metadata/finalizers/" + index, finalizer));
+    patch.add(operation("remove", "/metadata/finalizers/" + index, null));
+    return patchMetadata(resource, patch, "remove finalizer " + finalizer);
+  }
+
+  private static void guardUid(GenericKubernetesResource resource, List<Map<String, Object>> patch) {
+    if (resource.getMetadata().getUid() != null) {
+      patch.add(operation("test", "/metadata/uid", resource.getMetadata().getUid()));
+    }
+  }
+
+  private boolean patchMetadata(GenericKubernetesResource resource, List<Map<String, Object>> patch,
+      String what) {
+    String namespace = resource.getMetadata().getNamespace();
+    String name = resource.getMetadata().getName();
+    String json = client.getKubernetesSerialization().asJson(patch);
+    try {
+      client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(namespace).withName(name)
+          .patch(PatchContext.of(PatchType.JSON), json);
+      LOG.info("canary {}: {}", KubeCalls.key(name, namespace), what);
+      return true;
+    } catch (KubernetesClientException e) {
+      int code = e.getCode();
+      if (code == KubeCalls.NOT_FOUND || code == KubeCalls.CONFLICT || code == UNPROCESSABLE) {
+        LOG.info("canary {} changed or is gone; {} is retried on the next pass (HTTP {})",
+            KubeCalls.key(name, namespace), what, code);
+        return false;
+      }
+      throw KubeCalls.failure("canary " + KubeCalls.key(name, namespace) + " metadata", "patch", e);
+    }
   }
 
   /** The stored Canary objects of one namespace, or of all when {@code namespace} is null. */
@@ -117,7 +203,9 @@ public final class CanaryResources {
     Map<String, Object> operation = new LinkedHashMap<>();
     operation.put("op", op);
     operation.put("path", path);
-    operation.put("value", value);
+    if (!"remove".equals(op)) {
+      operation.put("value", value);
+    }
     return operation;
   }
 }

@@ -46,6 +46,8 @@ import org.slf4j.LoggerFactory;
  *       changed configs rolls the primary and a repeated promotion is a no-op.
  *   <li>Before scaling the target to zero its replicas are kept in the annotation
  *       {@value #REPLICAS_ANNOTATION}; scaling up and promotion restore them.
+ *   <li>{@link #revert} (a canary deleted with {@code revertOnDeletion}) points the apex Service
+ *       back at the target's pods and releases it from the Canary, so it survives the Canary.
  * </ul>
  *
  * <p>Every write is a create or a full update guarded by the resourceVersion that was read,
@@ -279,6 +281,24 @@ public final class DeploymentWorkload implements Workload {
           spec.setTemplate(template);
           return true;
         });
+  }
+
+  /**
+   * Points the apex Service {@code <svc>} at the target's own pods ({@code <label>: <value>}
+   * instead of {@code <value>-primary}) and releases it from the Canary's ownership, as Flagger's
+   * finalizer does before the Canary and its primary go away. Idempotent: a Service that already
+   * selects the target is not written.
+   */
+  @Override
+  public void revert(Canary canary) {
+    Deployment target = target(canary);
+    String label = selectorLabel(target);
+    String value = target.getSpec().getSelector().getMatchLabels().get(label);
+    if (services.revertApex(canary, label, value)) {
+      LOG.info("Reverted service {} to deployment {} for canary {}",
+          describe(canary.spec().serviceName(), canary), describe(target.getMetadata().getName(), canary),
+          canary.key());
+    }
   }
 
   private Deployment target(Canary canary) {

@@ -20,6 +20,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The three ClusterIP Services of flagger.md §5.2: {@code <svc>} and {@code <svc>-primary}
@@ -28,6 +30,7 @@ import java.util.TreeMap;
  * annotations are only managed on Services the Canary owns, as Flagger does.
  */
 final class GeneratedServices {
+  private static final Logger LOG = LoggerFactory.getLogger(GeneratedServices.class);
   /** Sidecar proxies whose ports port discovery leaves out, as Flagger does. */
   private static final Set<String> SIDECARS = Set.of("istio-proxy", "envoy");
 
@@ -96,6 +99,46 @@ final class GeneratedServices {
           }
           return changed;
         });
+  }
+
+  /**
+   * Flagger's {@code kubeRouter.Finalize}: points the apex Service at the target's own pods
+   * ({@code <label>: <value>}) and drops the Canary's owner reference, so the Service outlives the
+   * Canary and keeps serving when the primary is garbage collected. Returns whether a write
+   * happened; a missing apex Service is left missing.
+   */
+  boolean revertApex(Canary canary, String label, String labelValue) {
+    String apex = canary.spec().serviceName();
+    String what = "service " + KubeCalls.key(apex, canary.namespace());
+    if (calls.get(Service.class, canary.namespace(), apex, what) == null) {
+      LOG.info("{} does not exist; nothing to revert for canary {}", what, canary.key());
+      return false;
+    }
+    Map<String, String> selector = Map.of(label, labelValue);
+    return calls.update(Service.class, canary.namespace(), apex, what, current -> {
+      boolean changed = false;
+      if (!selector.equals(ConfigTracker.orEmpty(current.getSpec().getSelector()))) {
+        current.getSpec().setSelector(selector);
+        changed = true;
+      }
+      List<OwnerReference> owners = ConfigTracker.orEmptyList(current.getMetadata().getOwnerReferences());
+      List<OwnerReference> kept = new ArrayList<>();
+      for (OwnerReference owner : owners) {
+        if (!isCanaryOwner(owner, canary)) {
+          kept.add(owner);
+        }
+      }
+      if (kept.size() != owners.size()) {
+        current.getMetadata().setOwnerReferences(kept.isEmpty() ? null : kept);
+        changed = true;
+      }
+      return changed;
+    });
+  }
+
+  private static boolean isCanaryOwner(OwnerReference owner, Canary canary) {
+    return Canary.KIND.equals(owner.getKind()) && canary.name().equals(owner.getName())
+        && owner.getApiVersion() != null && owner.getApiVersion().startsWith(FlaggerKinds.GROUP + "/");
   }
 
   /** The Canary is the controller owner of the Service (Flagger manages metadata only then). */

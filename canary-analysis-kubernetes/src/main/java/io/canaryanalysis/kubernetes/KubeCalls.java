@@ -110,12 +110,12 @@ final class KubeCalls {
     String reason = e.getStatus() != null && e.getStatus().getMessage() != null
         ? e.getStatus().getMessage() : e.getMessage();
     return new ProviderException(what + " " + operation + " failed"
-        + (code == 0 ? "" : " with HTTP " + code) + ": " + reason, retriable(code), e);
+        + (code <= 0 ? "" : " with HTTP " + code) + ": " + reason, retriable(code), e);
   }
 
-  /** 0 is a transport failure (no HTTP answer). */
+  /** 0 or below is a transport failure (no HTTP answer; fabric8 reports -1). */
   static boolean retriable(int code) {
-    return code == 0 || code == 408 || code == CONFLICT || code == 429 || code >= 500;
+    return code <= 0 || code == 408 || code == CONFLICT || code == 429 || code >= 500;
   }
 
   /** The Canary's controller reference, or null when the canary has no uid (not a stored object). */

@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A weights-only router that keeps the split in memory and records every change. */
+/** A weights-only router that keeps the split in memory and records every change and finalization. */
 final class InMemoryRouter implements TrafficRouter {
   final Map<String, TrafficSplit> splits = new ConcurrentHashMap<>();
   final List<TrafficSplit> history = new ArrayList<>();
+  final List<String> finalized = new CopyOnWriteArrayList<>();
 
   @Override
   public RouterCapabilities capabilities() {
@@ -37,6 +39,7 @@ final class InMemoryRouter implements TrafficRouter {
 
   @Override
   public void finalizeRoutes(Canary canary) {
+    finalized.add(canary.key());
     splits.put(canary.key(), TrafficSplit.ALL_PRIMARY);
   }
 }

@@ -1,0 +1,175 @@
+package io.canaryanalysis.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.core.TickReport;
+import io.canaryanalysis.kubernetes.CanaryController;
+import io.canaryanalysis.kubernetes.CanaryResources;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The example's wiring ({@link EmbeddedController#controller}) against fabric8's mock API server:
+ * a podinfo Deployment and a Traefik Canary are initialized through every real component. The
+ * test plays the Deployment controller (the primary's rollout completes) and the clock.
+ */
+@EnableKubernetesMockClient(crud = true)
+class EmbeddedControllerTest {
+  private static final String NAMESPACE = "test";
+  private static final ResourceDefinitionContext CANARIES = new ResourceDefinitionContext.Builder()
+      .withGroup("flagger.app").withVersion("v1beta1").withKind("Canary").withPlural("canaries")
+      .withNamespaced(true).build();
+  private static final ResourceDefinitionContext TRAEFIK_SERVICES = new ResourceDefinitionContext.Builder()
+      .withGroup("traefik.io").withVersion("v1alpha1").withKind("TraefikService")
+      .withPlural("traefikservices").withNamespaced(true).build();
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2024-05-01T10:00:00Z"));
+
+  @Test
+  void initializesATraefikCanaryThroughTheExampleWiring() {
+    server.expectCustomResource(new CustomResourceDefinitionContext.Builder()
+        .withGroup("flagger.app").withVersion("v1beta1").withKind("Canary").withPlural("canaries")
+        .withScope("Namespaced").withName("canaries.flagger.app").withStatusSubresource(true).build());
+    client.resource(client.getKubernetesSerialization().unmarshal(DEPLOYMENT, Deployment.class)).create();
+    rolledOut("podinfo");
+    client.genericKubernetesResources(CANARIES).inNamespace(NAMESPACE).resource(
+        client.getKubernetesSerialization().unmarshal(CANARY, GenericKubernetesResource.class)).create();
+    // Nothing listens here: the wiring's Prometheus is probed and reported, never trusted.
+    EmbeddedController.Settings settings = new EmbeddedController.Settings(
+        "http://127.0.0.1:9", NAMESPACE, null, "test");
+    CanaryController controller = EmbeddedController.controller(client, settings, (InstantSource) now::get);
+
+    TickReport first = pass(controller);
+    assertThat(first.status().phase()).isEqualTo(CanaryPhase.INITIALIZING);
+    rolledOut("podinfo-primary");
+    TickReport second = pass(controller);
+
+    assertThat(second.status().phase()).isEqualTo(CanaryPhase.INITIALIZED);
+    assertThat(CanaryResources.create(client).read(NAMESPACE, "podinfo").orElseThrow().status().phase())
+        .isEqualTo(CanaryPhase.INITIALIZED);
+    GenericKubernetesResource traefikService = client.genericKubernetesResources(TRAEFIK_SERVICES)
+        .inNamespace(NAMESPACE).withName("podinfo").get();
+    assertThat(traefikService).as("the TraefikService the Traefik router owns").isNotNull();
+    assertThat(client.getKubernetesSerialization().asJson(traefikService.getAdditionalProperties()
+        .get("spec"))).as("all traffic to the primary").isEqualTo(
+            "{\"weighted\":{\"services\":[{\"name\":\"podinfo-primary\",\"namespace\":\"test\","
+            + "\"port\":9898,\"weight\":100}]}}");
+    assertThat(client.services().inNamespace(NAMESPACE).withName("podinfo").get().getSpec()
+        .getSelector()).isEqualTo(Map.of("app", "podinfo-primary"));
+    assertThat(client.apps().deployments().inNamespace(NAMESPACE).withName("podinfo").get().getSpec()
+        .getReplicas()).isZero();
+    assertThat(eventMessages()).contains("Initialization done! podinfo.test")
+        .anySatisfy(m -> assertThat(m).contains("request-success-rate", "not answering"));
+  }
+
+  @Test
+  void settingsComeFromArgumentsOrTheEnvironment() {
+    EmbeddedController.Settings fromArgs = EmbeddedController.Settings.from(
+        new String[] {"http://prometheus:9090", "shop"}, Map.of("PROMETHEUS_URL", "http://other:9090"));
+    assertThat(fromArgs.prometheusAddress()).isEqualTo("http://prometheus:9090");
+    assertThat(fromArgs.namespace()).isEqualTo("shop");
+    assertThat(fromArgs.leaseNamespace()).isNull();
+
+    EmbeddedController.Settings fromEnv = EmbeddedController.Settings.from(new String[0], Map.of(
+        "PROMETHEUS_URL", "http://prometheus.istio-system:9090",
+        "LEADER_ELECTION_NAMESPACE", "flagger-system", "POD_NAME", "canary-analysis-7d9f"));
+    assertThat(fromEnv.prometheusAddress()).isEqualTo("http://prometheus.istio-system:9090");
+    assertThat(fromEnv.namespace()).isNull();
+    assertThat(fromEnv.leaseNamespace()).isEqualTo("flagger-system");
+    assertThat(fromEnv.identity()).isEqualTo("canary-analysis-7d9f");
+
+    assertThatThrownBy(() -> EmbeddedController.Settings.from(new String[0], Map.of()))
+        .hasMessageContaining("PROMETHEUS_URL");
+  }
+
+  private TickReport pass(CanaryController controller) {
+    TickReport report = controller.reconcile(NAMESPACE, "podinfo").orElseThrow();
+    now.set(now.get().plus(Duration.ofMinutes(1)));
+    return report;
+  }
+
+  /** Plays the Deployment controller: the rollout of {@code name} is complete. */
+  private void rolledOut(String name) {
+    Deployment d = client.apps().deployments().inNamespace(NAMESPACE).withName(name).get();
+    int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+    d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(d.getMetadata().getGeneration())
+        .withReplicas(replicas).withUpdatedReplicas(replicas).withAvailableReplicas(replicas)
+        .withReadyReplicas(replicas).build());
+    client.resource(d).update();
+  }
+
+  private List<String> eventMessages() {
+    return client.v1().events().inNamespace(NAMESPACE).list().getItems().stream()
+        .map(Event::getMessage).collect(Collectors.toList());
+  }
+
+  private static final String DEPLOYMENT = """
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: podinfo
+        namespace: test
+      spec:
+        replicas: 2
+        selector:
+          matchLabels:
+            app: podinfo
+        template:
+          metadata:
+            labels:
+              app: podinfo
+          spec:
+            containers:
+              - name: podinfod
+                image: ghcr.io/stefanprodan/podinfo:6.0.0
+                ports:
+                  - name: http
+                    containerPort: 9898
+      """;
+
+  private static final String CANARY = """
+      apiVersion: flagger.app/v1beta1
+      kind: Canary
+      metadata:
+        name: podinfo
+        namespace: test
+      spec:
+        provider: traefik
+        targetRef:
+          apiVersion: apps/v1
+          kind: Deployment
+          name: podinfo
+        service:
+          port: 9898
+        analysis:
+          interval: 1m
+          threshold: 5
+          maxWeight: 50
+          stepWeight: 10
+          metrics:
+            - name: request-success-rate
+              interval: 1m
+              thresholdRange:
+                min: 99
+      """;
+}

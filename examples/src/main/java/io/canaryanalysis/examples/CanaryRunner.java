@@ -2,6 +2,8 @@ package io.canaryanalysis.examples;
 
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.simulation.MonteCarlo;
+import io.canaryanalysis.simulation.MonteCarloResult;
 import io.canaryanalysis.simulation.SimulationResult;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -9,12 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
  * The {@code canary-runner.jar} command line: simulates a scenario (a Flagger Canary manifest plus
  * scripted metrics, webhooks and readiness) through the real analysis engine and prints
- * Flagger's event log and a summary, or JSON.
+ * Flagger's event log and a summary, or JSON; {@code tune} simulates it many times with random
+ * noise and prints its false-rollback rate and time to promotion.
  */
 public final class CanaryRunner {
   /** The run finished (promoted, rolled back without --fail-on-rollback, or still running). */
@@ -24,27 +28,42 @@ public final class CanaryRunner {
   /** Bad usage, a missing or invalid scenario. */
   public static final int EXIT_USAGE = 2;
 
+  /** How many rollouts {@code tune} simulates without {@code --runs}. */
+  static final int DEFAULT_RUNS = 1000;
+  static final int MAX_RUNS = 10_000_000;
+
   static final String USAGE = String.join("\n",
       "Usage: java -jar canary-runner.jar simulate [options] [<scenario.yaml> | <bundled name>]",
+      "       java -jar canary-runner.jar tune [options] <scenario.yaml> | <bundled name>",
       "       java -jar canary-runner.jar list",
       "       java -jar canary-runner.jar --help",
       "",
-      "Simulates a Flagger canary rollout with scripted metrics, webhooks and readiness, through",
+      "simulate: runs a Flagger canary rollout with scripted metrics, webhooks and readiness through",
       "the real analysis engine on a virtual clock, and prints Flagger's events and a summary.",
-      "Without arguments it simulates the bundled 'promotion' scenario.",
+      "Without arguments it simulates the bundled 'promotion' scenario. It uses the scripted values",
+      "as written (noise and noDataChance ignored) unless --seed is given.",
+      "",
+      "tune: simulates the scenario many times with its noise and noDataChance drawn at random, and",
+      "prints how often it promotes or rolls back (95% Wilson intervals), time-to-promotion and",
+      "time-to-rollback percentiles, failed checks per run, and which checks caused the rollbacks.",
       "",
       "Options:",
-      "  --json               print the timeline and outcome as JSON instead of the event log",
-      "  --fail-on-rollback   exit 1 when the rollout ends Failed (rolled back)",
+      "  --json               print JSON instead of text",
+      "  --fail-on-rollback   simulate: exit 1 when the rollout ends Failed (rolled back)",
+      "  --seed S             tune: master seed (default " + MonteCarlo.DEFAULT_SEED + "); simulate: draw the noise",
+      "                       exactly as run --run of tune --seed S does",
+      "  --run N              simulate with --seed: which tuning run to replay (default 0)",
+      "  --runs N             tune: how many rollouts to simulate (default " + DEFAULT_RUNS + ")",
+      "  --threshold N        tune: override spec.analysis.threshold (failed checks before rollback)",
       "  -h, --help           print this help",
       "",
       "Bundled scenarios: " + String.join(", ", Scenario.BUNDLED),
       "  e.g. java -jar canary-runner.jar simulate rollback",
+      "       java -jar canary-runner.jar tune noisy --runs 2000 --seed 42",
       "",
       "Exit codes: 0 done (whatever the outcome), 1 rolled back with --fail-on-rollback,",
       "            2 usage error, missing file or invalid scenario (problems on stderr).",
       "");
-
   private CanaryRunner() {}
 
   public static void main(String[] args) {
@@ -80,50 +99,187 @@ public final class CanaryRunner {
         return EXIT_OK;
       case "simulate":
         return simulate(rest, out, err);
+      case "tune":
+        return tune(rest, out, err);
       default:
         return usage(err, "unknown command " + command);
     }
   }
 
-  private static int simulate(List<String> args, PrintStream out, PrintStream err) {
-    boolean json = false;
-    boolean failOnRollback = false;
-    String target = null;
-    for (String arg : args) {
-      switch (arg) {
-        case "--json":
-          json = true;
-          break;
-        case "--fail-on-rollback":
-          failOnRollback = true;
-          break;
-        case "-h":
-        case "--help":
-          out.print(USAGE);
-          return EXIT_OK;
-        default:
-          if (arg.startsWith("-")) {
-            return usage(err, "unknown option " + arg);
-          }
-          if (target != null) {
-            return usage(err, "one scenario at a time (got " + target + " and " + arg + ")");
-          }
-          target = arg;
+  /** The options of simulate and tune; each command accepts only its own. */
+  private static final class Options {
+    boolean json;
+    boolean failOnRollback;
+    Long seed;
+    Integer run;
+    Integer runs;
+    Integer threshold;
+    String target;
+    boolean help;
+    String problem;
+  }
+
+  private static Options parse(List<String> args, List<String> allowed) {
+    Options o = new Options();
+    for (int i = 0; i < args.size() && o.problem == null; i++) {
+      String arg = args.get(i);
+      String name = arg;
+      String value = null;
+      int equals = arg.indexOf('=');
+      if (arg.startsWith("--") && equals > 0) {
+        name = arg.substring(0, equals);
+        value = arg.substring(equals + 1);
       }
+      if (name.equals("-h") || name.equals("--help")) {
+        o.help = true;
+        return o;
+      }
+      if (!name.startsWith("-")) {
+        if (o.target != null) {
+          o.problem = "one scenario at a time (got " + o.target + " and " + arg + ")";
+        }
+        o.target = arg;
+        continue;
+      }
+      if (!allowed.contains(name)) {
+        o.problem = "unknown option " + arg;
+        break;
+      }
+      boolean flag = name.equals("--json") || name.equals("--fail-on-rollback");
+      if (flag) {
+        if (value != null) {
+          o.problem = name + " takes no value";
+        } else if (name.equals("--json")) {
+          o.json = true;
+        } else {
+          o.failOnRollback = true;
+        }
+        continue;
+      }
+      if (value == null) {
+        if (i + 1 >= args.size()) {
+          o.problem = name + " needs a value";
+          break;
+        }
+        value = args.get(++i);
+      }
+      switch (name) {
+        case "--seed":
+          try {
+            o.seed = Long.parseLong(value);
+          } catch (NumberFormatException e) {
+            o.problem = "--seed must be a whole number (a 64-bit integer), got " + value;
+          }
+          break;
+        case "--run":
+          o.run = number(o, name, value, 0, MAX_RUNS - 1);
+          break;
+        case "--runs":
+          o.runs = number(o, name, value, 1, MAX_RUNS);
+          break;
+        default:
+          o.threshold = number(o, name, value, 1, 1000);
+          break;
+      }
+    }
+    return o;
+  }
+
+  private static Integer number(Options o, String name, String value, int min, int max) {
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= min && n <= max) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    o.problem = name + " must be a whole number from " + min + " to " + max + ", got " + value;
+    return null;
+  }
+
+  private static int simulate(List<String> args, PrintStream out, PrintStream err) {
+    Options o = parse(args, List.of("--json", "--fail-on-rollback", "--seed", "--run"));
+    if (o.help) {
+      out.print(USAGE);
+      return EXIT_OK;
+    }
+    if (o.problem == null && o.run != null && o.seed == null) {
+      o.problem = "--run needs --seed (the noise of run N of tune --seed S)";
+    }
+    if (o.problem != null) {
+      return usage(err, o.problem);
     }
     Scenario scenario;
     try {
-      scenario = load(target == null ? "promotion" : target);
+      scenario = load(o.target == null ? "promotion" : o.target);
     } catch (ScenarioException e) {
       err.println("error: " + e.getMessage());
       return EXIT_USAGE;
     }
+    printNotices(scenario, err);
+    Reports.NoiseRun noise = null;
+    SimulationResult result;
+    if (o.seed != null) {
+      if (!scenario.noisy()) {
+        err.println("notice: " + scenario.source() + " has no noise or noDataChance; --seed changes nothing");
+      }
+      noise = new Reports.NoiseRun(o.seed, o.run == null ? 0 : o.run);
+      result = scenario.simulation(MonteCarlo.random(noise.seed(), noise.run())).run(scenario.duration());
+    } else {
+      result = scenario.run();
+    }
+    out.print(o.json ? Reports.json(scenario, result, noise) : Reports.text(scenario, result, noise));
+    return o.failOnRollback && result.outcome().phase() == CanaryPhase.FAILED ? EXIT_ROLLED_BACK : EXIT_OK;
+  }
+
+  private static int tune(List<String> args, PrintStream out, PrintStream err) {
+    Options o = parse(args, List.of("--json", "--seed", "--runs", "--threshold"));
+    if (o.help) {
+      out.print(USAGE);
+      return EXIT_OK;
+    }
+    if (o.problem == null && o.target == null) {
+      o.problem = "tune needs a scenario (a file or a bundled name, e.g. noisy)";
+    }
+    if (o.problem != null) {
+      return usage(err, o.problem);
+    }
+    Scenario scenario;
+    try {
+      scenario = load(o.target);
+      if (o.threshold != null) {
+        scenario = scenario.withThreshold(o.threshold);
+      }
+    } catch (ScenarioException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_USAGE;
+    } catch (IllegalArgumentException e) {
+      err.println("error: --threshold: " + e.getMessage());
+      return EXIT_USAGE;
+    }
+    printNotices(scenario, err);
+    if (!scenario.noisy()) {
+      err.println("notice: " + scenario.source() + " has no noise or noDataChance; every run is the same");
+    }
+    int runs = o.runs == null ? DEFAULT_RUNS : o.runs;
+    long seed = o.seed == null ? MonteCarlo.DEFAULT_SEED : o.seed;
+    long start = System.nanoTime();
+    MonteCarloResult result = scenario.tune(runs, seed);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    if (o.json) {
+      out.print(TuneReports.json(scenario, result));
+    } else {
+      out.print(TuneReports.text(scenario, result));
+      out.printf(Locale.ROOT, "%n%d runs in %.2fs of wall time (%.0f runs/s)%n", runs, seconds, runs / seconds);
+    }
+    return EXIT_OK;
+  }
+
+  private static void printNotices(Scenario scenario, PrintStream err) {
     for (SpecProblem notice : scenario.notices()) {
       err.println("notice: canary." + notice);
     }
-    SimulationResult result = scenario.run();
-    out.print(json ? Reports.json(scenario, result) : Reports.text(scenario, result));
-    return failOnRollback && result.outcome().phase() == CanaryPhase.FAILED ? EXIT_ROLLED_BACK : EXIT_OK;
   }
 
   /** A file if one exists at {@code target}, else a bundled scenario of that name. */

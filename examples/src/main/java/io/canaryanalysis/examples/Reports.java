@@ -27,8 +27,16 @@ final class Reports {
 
   private Reports() {}
 
+  /** Which tuning run's noise a simulation drew: run {@code run} of {@code tune --seed seed}. */
+  record NoiseRun(long seed, int run) {}
+
   /** One line per event and alert, each with the tick's phase and split, then the summary. */
   static String text(Scenario scenario, SimulationResult result) {
+    return text(scenario, result, null);
+  }
+
+  /** As {@link #text(Scenario, SimulationResult)}, saying which run's noise was drawn when {@code noise} is not null. */
+  static String text(Scenario scenario, SimulationResult result, NoiseRun noise) {
     Canary canary = scenario.canary();
     StringBuilder out = new StringBuilder();
     out.append("Scenario ").append(scenario.source());
@@ -36,7 +44,11 @@ final class Reports {
       out.append(": ").append(scenario.description().strip());
     }
     out.append('\n');
-    out.append("Canary ").append(canary.key()).append(" (").append(settings(scenario)).append(")\n\n");
+    out.append("Canary ").append(canary.key()).append(" (").append(settings(scenario)).append(")\n");
+    if (noise != null) {
+      out.append("Noise drawn as run ").append(noise.run()).append(" of tune --seed ").append(noise.seed()).append('\n');
+    }
+    out.append('\n');
     out.append(String.format(ROW, "TIME", "PHASE", "WEIGHT", "CHECKS", "TYPE", "MESSAGE"));
     for (TickRecord tick : result.timeline()) {
       String time = GoDurations.clock(tick.time());
@@ -64,7 +76,7 @@ final class Reports {
     return out.toString();
   }
 
-  private static String settings(Scenario scenario) {
+  static String settings(Scenario scenario) {
     Analysis analysis = scenario.canary().spec().analysis();
     StringBuilder text = new StringBuilder("router ").append(scenario.routerKind());
     if (analysis == null) {
@@ -123,10 +135,22 @@ final class Reports {
 
   /** The timeline and outcome as a JSON document. */
   static String json(Scenario scenario, SimulationResult result) {
+    return json(scenario, result, null);
+  }
+
+  /** As {@link #json(Scenario, SimulationResult)}, with {@code noise: {seed, run}} (null when noise-free). */
+  static String json(Scenario scenario, SimulationResult result, NoiseRun noise) {
     Map<String, Object> root = new LinkedHashMap<>();
     root.put("scenario", scenario.source());
     root.put("canary", scenario.canary().key());
     root.put("router", scenario.routerKind());
+    Map<String, Object> noiseRun = null;
+    if (noise != null) {
+      noiseRun = new LinkedHashMap<>();
+      noiseRun.put("seed", noise.seed());
+      noiseRun.put("run", noise.run());
+    }
+    root.put("noise", noiseRun);
     root.put("outcome", outcome(result.outcome()));
     List<Object> timeline = new ArrayList<>();
     for (TickRecord tick : result.timeline()) {

@@ -3,9 +3,12 @@ package io.canaryanalysis.examples;
 import io.canaryanalysis.api.RouterCapabilities;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.WebhookResult;
+import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
+import io.canaryanalysis.simulation.MonteCarlo;
+import io.canaryanalysis.simulation.MonteCarloResult;
 import io.canaryanalysis.simulation.Simulation;
 import io.canaryanalysis.simulation.SimulationResult;
 import java.io.IOException;
@@ -17,7 +20,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.random.RandomGenerator;
 
 /**
  * A rollout to simulate: a Flagger {@code Canary} manifest, unchanged, plus scripted metric
@@ -26,7 +31,7 @@ import java.util.Optional;
  */
 public final class Scenario {
   /** The scenarios bundled in the runner jar, under {@code /scenarios/<name>.yaml}. */
-  public static final List<String> BUNDLED = List.of("promotion", "rollback", "ab-testing", "manual-gate");
+  public static final List<String> BUNDLED = List.of("promotion", "rollback", "ab-testing", "manual-gate", "noisy");
 
   private final String source;
   private final String description;
@@ -105,14 +110,66 @@ public final class Scenario {
     }
   }
 
-  /** The scenario configured as a {@link Simulation}, ready to {@link Simulation#run}. */
+  /**
+   * The scenario configured as a {@link Simulation}, ready to {@link Simulation#run}, with the
+   * scripted values as written: {@code noise} and {@code noDataChance} are ignored.
+   */
   public Simulation simulation() {
+    return configure(null);
+  }
+
+  /**
+   * The scenario as a {@link Simulation} whose {@code noise} and {@code noDataChance} are drawn from
+   * {@code random}, for example {@link MonteCarlo#random(long, int)} to replay one tuning run.
+   */
+  public Simulation simulation(RandomGenerator random) {
+    return configure(Objects.requireNonNull(random, "random"));
+  }
+
+  /** Runs the scenario {@code runs} times with noise, run {@code i} drawing from {@code MonteCarlo.random(seed, i)}. */
+  public MonteCarloResult tune(int runs, long seed) {
+    return MonteCarlo.runs(runs).seed(seed).run(this::simulation, duration);
+  }
+
+  /** True when some metric step has {@code noise} or a {@code noDataChance}, so runs can differ. */
+  public boolean noisy() {
+    for (List<Trace.MetricStep> steps : metrics.values()) {
+      for (Trace.MetricStep step : steps) {
+        if (step.random()) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * The same scenario with {@code spec.analysis.threshold} replaced, to compare thresholds without
+   * editing the manifest.
+   *
+   * @throws IllegalArgumentException when the canary has no analysis or {@code threshold} is not positive
+   */
+  public Scenario withThreshold(int threshold) {
+    Analysis analysis = canary.spec().analysis();
+    if (analysis == null) {
+      throw new IllegalArgumentException("the canary of " + source + " has no spec.analysis to set a threshold in");
+    }
+    if (threshold < 1) {
+      throw new IllegalArgumentException("threshold must be at least 1, got " + threshold);
+    }
+    Canary changed = canary.withSpec(canary.spec().toBuilder()
+        .analysis(analysis.toBuilder().threshold(threshold).build()).build());
+    return new Scenario(source, description, changed, notices, duration, newRevisions, routerKind,
+        routerCapabilities, metrics, webhooks, canaryReadiness, primaryReadiness, primaryAfterPromotion);
+  }
+
+  private Simulation configure(RandomGenerator random) {
     Simulation simulation = Simulation.of(canary).router(routerKind, routerCapabilities);
     for (Duration at : newRevisions) {
       simulation.newRevisionAt(at);
     }
-    metrics.forEach((name, steps) ->
-        simulation.metricResult(name, (elapsed, weight) -> Trace.metric(steps, name, elapsed, weight)));
+    metrics.forEach((name, steps) -> simulation.metricResult(name,
+        (elapsed, weight) -> Trace.metric(steps, name, elapsed, weight, random)));
     webhooks.forEach((name, steps) -> {
       WebhookResult unscripted = isRollbackHook(name)
           ? WebhookResult.status(403, "Forbidden") : WebhookResult.status(200);

@@ -228,7 +228,7 @@ final class ScenarioReader {
       String listPath = path + "." + entry.getKey();
       List<Trace.MetricStep> steps = new ArrayList<>();
       for (Step step : steps(entry.getValue(), listPath)) {
-        keys(step.node, step.path, "from", "value", "noData", "error", "minWeight");
+        keys(step.node, step.path, "from", "value", "noData", "error", "minWeight", "noise", "noDataChance");
         Duration from = from(step);
         Integer minWeight = null;
         if (step.node.has("minWeight")) {
@@ -260,13 +260,43 @@ final class ScenarioReader {
             answer = MetricResult.failed(error);
           }
         }
+        double noise = randomness(step, "noise", "the standard deviation of Gaussian noise added to the value",
+            Double.POSITIVE_INFINITY);
+        double noDataChance = randomness(step, "noDataChance", "the probability that a query returns no data", 1);
         if (from != null && answer != null) {
-          steps.add(new Trace.MetricStep(from, minWeight, answer));
+          steps.add(new Trace.MetricStep(from, minWeight, answer, noise, noDataChance));
         }
       }
       result.put(entry.getKey(), steps);
     }
     return result;
+  }
+
+  /**
+   * An optional number {@code field} of a metric step, between 0 and {@code max}, that only a
+   * {@code value} step may carry; 0 when absent or invalid.
+   */
+  private double randomness(Step step, String field, String meaning, double max) {
+    JsonNode node = step.node.get(field);
+    if (node == null) {
+      return 0;
+    }
+    String path = step.path + "." + field;
+    if (!node.isNumber()) {
+      problem(path, expected("a number (" + meaning + ")", node));
+      return 0;
+    }
+    double number = node.doubleValue();
+    if (!(number >= 0 && number <= max) || Double.isInfinite(number)) {
+      problem(path, "must be " + (max == 1 ? "between 0 and 1" : "0 or more") + " (" + meaning + ") but is "
+          + node.asText());
+      return 0;
+    }
+    if (!step.node.has("value")) {
+      problem(path, "applies only to a step with a value");
+      return 0;
+    }
+    return number;
   }
 
   private Map<String, List<Trace.HookStep>> webhooks(JsonNode node) {

@@ -257,7 +257,7 @@ class CanaryRunnerCliTest {
     assertThat(run.exitCode()).isEqualTo(CanaryRunner.EXIT_USAGE);
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains("nope.yaml (1 problem)",
-        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate)");
+        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy)");
   }
 
   @Test
@@ -280,6 +280,6 @@ class CanaryRunnerCliTest {
     RunnerOutput run = RunnerOutput.run("--help");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).startsWith("Usage: java -jar canary-runner.jar simulate")
-        .contains("--fail-on-rollback", "--json", "promotion, rollback, ab-testing, manual-gate");
+        .contains("--fail-on-rollback", "--json", "tune", "--runs", "--seed", "promotion, rollback, ab-testing, manual-gate, noisy");
   }
 }

@@ -27,7 +27,8 @@ import java.util.TreeMap;
  * @param failedCheckHistogram failed checks at the end of a run (the status' failedChecks) to the
  *     number of runs that ended with that many, ascending
  * @param lastFailureChecks for rolled-back runs, the check that failed last (the one that
- *     triggered the rollback) to the number of runs, most frequent first
+ *     triggered the rollback) to the number of runs, most frequent first; a rollback whose status
+ *     names no failure is not counted here
  * @param firstRollbackRun the index of the first run that rolled back, to replay it with
  *     {@link MonteCarlo#random(long, int)}; empty when none did
  */

@@ -79,6 +79,7 @@ public final class AnalysisEngine {
   private final Map<String, Canary> validatedCanaries = new ConcurrentHashMap<>();
   private final Map<String, QueryTemplates.Compiled> compiledTemplates = new ConcurrentHashMap<>();
   private final Map<List<Object>, String> checksums = new ConcurrentHashMap<>();
+  private final Map<String, RenderedQuery> renderedQueries = new ConcurrentHashMap<>();
   private static final int MEMO_BOUND = 16_384;
 
   private AnalysisEngine(Builder b) {
@@ -234,6 +235,9 @@ public final class AnalysisEngine {
     }
     memo.put(key, value);
   }
+
+  /** A query rendered for one canary object and check, reused while neither changes. */
+  private record RenderedQuery(Canary canary, MetricCheck check, String template, String query) {}
 
   /** A stable hash of the analysed revision and its tracked configs, sent as the webhook checksum. */
   static String checksum(CanaryStatus status) {
@@ -552,12 +556,21 @@ public final class AnalysisEngine {
     }
 
     private String render(String template, MetricCheck check) {
+      // The same canary object, check and template always render the same query.
+      String key = canary.key() + '\0' + check.name();
+      RenderedQuery rendered = renderedQueries.get(key);
+      if (rendered != null && rendered.canary() == canary && rendered.check() == check
+          && rendered.template().equals(template)) {
+        return rendered.query();
+      }
       QueryTemplates.Compiled compiled = compiledTemplates.get(template);
       if (compiled == null) {
         compiled = QueryTemplates.compile(template);
         remember(compiledTemplates, template, compiled);
       }
-      return compiled.render(QueryTemplates.placeholderValues(canary, check));
+      String query = compiled.render(QueryTemplates.placeholderValues(canary, check));
+      remember(renderedQueries, key, new RenderedQuery(canary, check, template, query));
+      return query;
     }
 
     private MetricOutcome evaluateTemplate(MetricCheck check) {

@@ -264,6 +264,20 @@ class AnalysisEngineTest {
   }
 
   @Test
+  void aChangedSpecRendersItsQueryAgain() {
+    AnalysisEngine engine = engine().build();
+    MetricCheck oneMinute = MetricCheck.builder("request-success-rate").thresholdRange(99.0, null)
+        .interval(Duration.ofMinutes(1)).build();
+    MetricCheck fiveMinutes = oneMinute.toBuilder().interval(Duration.ofMinutes(5)).build();
+
+    engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
+    engine.reconcile(canary(analysis(fiveMinutes).build()), progressing(true));
+
+    assertThat(queries).extracting(MetricQuery::query)
+        .containsExactly("traefik:request-success-rate[1m]", "traefik:request-success-rate[5m]");
+  }
+
+  @Test
   void aMissingTemplateIsAFailedCheckNamingTheTemplate() {
     MetricCheck missing = MetricCheck.builder("latency").templateRef("latency").thresholdRange(null, 1.0).build();
     TickReport report = engine().build().reconcile(canary(analysis(missing).build()), progressing(true));

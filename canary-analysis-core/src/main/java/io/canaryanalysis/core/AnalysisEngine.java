@@ -118,16 +118,14 @@ public final class AnalysisEngine {
     }
     Duration interval = CanaryStateMachine.interval(canary.spec());
     TickRun run = new TickRun(canary, status, now);
-    String routerKind = canary.spec().provider() == null ? defaultRouterKind : canary.spec().provider();
+    String routerKind = routerKindOf(canary);
     if (canary.spec().suspend()) {
       TickResult result = CanaryStateMachine.tick(
           new TickInput(canary, status, now, null, routerKind, null), run);
       return run.perform(result, null);
     }
-    TrafficRouter router = routers.get(routerKind);
+    TrafficRouter router = registeredRouter(routerKind, run, status.phase());
     if (router == null) {
-      run.emit(EventType.WARNING, "No traffic router registered for provider " + routerKind
-          + " (registered: " + new TreeMap<>(routers).keySet() + ")", status.phase());
       return run.report(status, interval, false);
     }
     run.router = router;
@@ -196,11 +194,9 @@ public final class AnalysisEngine {
           .conditions(PromotedCondition.update(status.conditions(), CanaryPhase.TERMINATING, kind, now))
           .build();
     }
-    String routerKind = canary.spec().provider() == null ? defaultRouterKind : canary.spec().provider();
-    TrafficRouter router = routers.get(routerKind);
+    String routerKind = routerKindOf(canary);
+    TrafficRouter router = registeredRouter(routerKind, run, CanaryPhase.TERMINATING);
     if (router == null) {
-      run.emit(EventType.WARNING, "No traffic router registered for provider " + routerKind
-          + " (registered: " + new TreeMap<>(routers).keySet() + ")", CanaryPhase.TERMINATING);
       return run.report(terminating, retryIn, false);
     }
     String step = "scaling up " + canary.spec().targetRef().name();
@@ -227,6 +223,21 @@ public final class AnalysisEngine {
         .conditions(PromotedCondition.update(terminating.conditions(), CanaryPhase.TERMINATED, kind, now))
         .build();
     return run.report(terminated, retryIn, false);
+  }
+
+  /** {@code spec.provider}, or the default router kind when the spec names none. */
+  private String routerKindOf(Canary canary) {
+    return canary.spec().provider() == null ? defaultRouterKind : canary.spec().provider();
+  }
+
+  /** The router registered for {@code kind}, or null after a Warning event naming what is registered. */
+  private TrafficRouter registeredRouter(String kind, TickRun run, CanaryPhase phase) {
+    TrafficRouter router = routers.get(kind);
+    if (router == null) {
+      run.emit(EventType.WARNING, "No traffic router registered for provider " + kind
+          + " (registered: " + new TreeMap<>(routers).keySet() + ")", phase);
+    }
+    return router;
   }
 
   private static <K, V> void remember(Map<K, V> memo, K key, V value) {
@@ -475,8 +486,7 @@ public final class AnalysisEngine {
       if (check.query() != null) {
         template = check.query();
       } else if (check.isBuiltin()) {
-        String routerKind = canary.spec().provider() == null
-            ? defaultRouterKind : canary.spec().provider();
+        String routerKind = routerKindOf(canary);
         Optional<String> builtin = builtinMetricQueries.template(check.name(), routerKind);
         if (builtin.isEmpty()) {
           return new MetricOutcome.SetupError(failedPrefix + "no builtin query for "
@@ -522,8 +532,7 @@ public final class AnalysisEngine {
           }
           continue;
         }
-        String namespace = check.templateRef().namespace() == null
-            ? canary.namespace() : check.templateRef().namespace();
+        String namespace = templateNamespace(check);
         String templateKey = check.templateRef().name() + "." + namespace;
         try {
           Optional<MetricTemplate> template = metricTemplateSource == null || metricProviderFactory == null
@@ -573,9 +582,13 @@ public final class AnalysisEngine {
       return query;
     }
 
+    /** The template's namespace: {@code templateRef.namespace}, or the canary's own. */
+    private String templateNamespace(MetricCheck check) {
+      return check.templateRef().namespace() == null ? canary.namespace() : check.templateRef().namespace();
+    }
+
     private MetricOutcome evaluateTemplate(MetricCheck check) {
-      String namespace = check.templateRef().namespace() == null
-          ? canary.namespace() : check.templateRef().namespace();
+      String namespace = templateNamespace(check);
       String templateKey = check.templateRef().name() + "." + namespace;
       if (metricTemplateSource == null || metricProviderFactory == null) {
         return new MetricOutcome.SetupError("Metric template " + templateKey

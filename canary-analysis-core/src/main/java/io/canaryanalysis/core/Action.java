@@ -16,7 +16,7 @@ import java.util.Objects;
  */
 sealed interface Action
     permits Action.SetRoutes, Action.ScaleUp, Action.ScaleToZero, Action.Promote, Action.Revert,
-        Action.FinalizeRoutes, Action.RecordEvent, Action.SendAlert {
+        Action.FinalizeRoutes, Action.RecordEvent, Action.SendAlert, Action.RunPostRolloutHooks {
 
   /** True for routes, replicas and promotion; false for events and alerts. */
   default boolean changesWorld() {
@@ -38,6 +38,17 @@ sealed interface Action
 
   /** Copy the target's template and configs to the primary. */
   record Promote() implements Action {}
+
+  /**
+   * Where, among the decision's events, the post-rollout hooks the status now owes
+   * ({@code pendingPostRollout}) are called and reported, as in Flagger's order.
+   */
+  record RunPostRolloutHooks() implements Action {
+    @Override
+    public boolean changesWorld() {
+      return false;
+    }
+  }
 
   /** Point the apex Service back at the target (a deleted canary with revertOnDeletion). */
   record Revert() implements Action {}

@@ -179,8 +179,11 @@ public final class AnalysisEngine {
       if (failed != null) {
         return report(interval, false, TickReport.Outcome.FAILED);
       }
-      if (stored.pendingPostRollout() != null && !postRollout()) {
-        return report(interval, false, TickReport.Outcome.CONFLICT);
+      if (stored.pendingPostRollout() != null) {
+        TickReport.Outcome cleared = postRollout();
+        if (cleared != TickReport.Outcome.PERSISTED) {
+          return report(interval, false, cleared);
+        }
       }
       TickResult result = CanaryStateMachine.tick(new TickInput(canary, stored, now, snapshot,
           routerKind, router.capabilities()), this);
@@ -195,9 +198,11 @@ public final class AnalysisEngine {
       TickReport report = null;
       // A second pass right after entering Terminating sees whether the scaled-up target is ready.
       for (int pass = 0; pass < 2 && stored.phase() != CanaryPhase.TERMINATED; pass++) {
-        WorkloadSnapshot snapshot;
+        WorkloadSnapshot snapshot = null;
         try {
-          snapshot = workload.observe(canary);
+          if (stored.phase() == CanaryPhase.TERMINATING) {
+            snapshot = workload.observe(canary);
+          }
         } catch (RuntimeException e) {
           return failure("observing the workload", e);
         }
@@ -244,8 +249,9 @@ public final class AnalysisEngine {
         return report(result.nextTickIn(), false, TickReport.Outcome.FAILED);
       }
       if (!next.equals(stored)) {
-        if (!write(next)) {
-          return report(result.nextTickIn(), false, TickReport.Outcome.CONFLICT);
+        TickReport.Outcome written = write(next);
+        if (written != TickReport.Outcome.PERSISTED) {
+          return report(result.nextTickIn(), false, written);
         }
       } else if (!hasWorldActions(result.actions())) {
         deliver(result.actions(), next.phase());
@@ -256,31 +262,31 @@ public final class AnalysisEngine {
       }
       deliver(result.actions(), next.phase());
       if (stored.pendingPostRollout() != null) {
-        postRollout();
+        postRollout(); // only when the decision had no RunPostRolloutHooks marker
       }
       return report(result.nextTickIn(), result.analysed(), TickReport.Outcome.PERSISTED);
     }
 
     /**
-     * Compare-and-set of {@code next}; true when written. A conflict or a failed write is logged
-     * and reported as an event, and nothing of the decision is performed.
+     * Compare-and-set of {@code next}: PERSISTED, CONFLICT (logged) or FAILED (reported as an
+     * event). Unless it is PERSISTED, nothing of the decision is performed.
      */
-    private boolean write(CanaryStatus next) {
+    private TickReport.Outcome write(CanaryStatus next) {
       Optional<String> version;
       try {
         version = statusStore.compareAndSet(canary, next);
       } catch (RuntimeException e) {
         failure("writing the status", e);
-        return false;
+        return TickReport.Outcome.FAILED;
       }
       if (version.isEmpty()) {
         LOG.info("canary {}: the stored canary changed since it was read; this tick's decision is dropped",
             canary.key());
-        return false;
+        return TickReport.Outcome.CONFLICT;
       }
       canary = canary.withResourceVersion(version.get());
       stored = next;
-      return true;
+      return TickReport.Outcome.PERSISTED;
     }
 
     /** Performs the world actions in order; returns the description of the one that failed, or null. */
@@ -344,6 +350,10 @@ public final class AnalysisEngine {
         if (action instanceof Action.RecordEvent) {
           Action.RecordEvent event = (Action.RecordEvent) action;
           emit(event.type(), event.message(), event.phase() == null ? phase : event.phase());
+        } else if (action instanceof Action.RunPostRolloutHooks) {
+          if (stored.pendingPostRollout() != null) {
+            postRollout();
+          }
         } else if (action instanceof Action.SendAlert) {
           Action.SendAlert alert = (Action.SendAlert) action;
           CanaryAlert sent = new CanaryAlert(canary.name(), canary.namespace(), alert.severity(),
@@ -356,9 +366,9 @@ public final class AnalysisEngine {
 
     /**
      * Calls the post-rollout hooks the stored status still owes, then persists the status without
-     * them; a crash in between calls them again. Returns false when that write lost a conflict.
+     * them; a crash in between calls them again.
      */
-    private boolean postRollout() {
+    private TickReport.Outcome postRollout() {
       CanaryPhase phase = stored.pendingPostRollout();
       Analysis analysis = canary.spec().analysis();
       for (Webhook hook : analysis == null ? List.<Webhook>of() : analysis.webhooks(WebhookType.POST_ROLLOUT)) {

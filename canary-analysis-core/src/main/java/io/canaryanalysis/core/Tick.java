@@ -195,6 +195,7 @@ final class Tick {
         .lastPromotedSpec(previous.lastAppliedSpec())
         .notReadySince(null)
         .pendingPostRollout(CanaryPhase.SUCCEEDED);
+    actions.add(new Action.RunPostRolloutHooks());
   }
 
   /** Ends the run as Failed with {@code reason}; post-rollout hooks are due. */
@@ -206,6 +207,7 @@ final class Tick {
         .lastFailure(reason)
         .notReadySince(null)
         .pendingPostRollout(CanaryPhase.FAILED);
+    actions.add(new Action.RunPostRolloutHooks());
   }
 
   /**

@@ -175,9 +175,9 @@ public final class AnalysisEngine {
       } catch (RuntimeException e) {
         return failure(step, e);
       }
-      String failed = performWorld(Convergence.actions(stored, snapshot));
-      if (failed != null) {
-        return report(interval, false, TickReport.Outcome.FAILED);
+      TickReport repaired = converge(Convergence.actions(stored, snapshot), snapshot);
+      if (repaired != null) {
+        return repaired;
       }
       if (stored.pendingPostRollout() != null) {
         TickReport.Outcome cleared = postRollout();
@@ -287,6 +287,48 @@ public final class AnalysisEngine {
       canary = canary.withResourceVersion(version.get());
       stored = next;
       return TickReport.Outcome.PERSISTED;
+    }
+
+    /**
+     * Brings the world back to the stored status. Drift (routes that differ from the intent, a
+     * canary at zero that should run, a promotion the primary lacks, a canary that should be at
+     * zero) is repaired only after a compare-and-set of the stored status succeeded, so an engine
+     * that read a stale status cannot undo the winner's actions; the tick then decides nothing new
+     * and the analysis resumes one interval later, on the repaired world. A workload that does not
+     * report replicas or the primary's revision gets its idempotent call repeated instead. Returns
+     * the report that ends the tick, or null when nothing had drifted.
+     */
+    private TickReport converge(List<Action> actions, WorkloadSnapshot snapshot) {
+      Duration interval = CanaryStateMachine.interval(canary.spec());
+      List<Action> drift = new ArrayList<>(actions.size());
+      try {
+        for (Action action : actions) {
+          boolean known = action instanceof Action.SetRoutes
+              ? !router.getRoutes(canary).equals(((Action.SetRoutes) action).split())
+              : action instanceof Action.Promote ? snapshot.primaryRevision() != null
+              : snapshot.canaryReplicas() != null;
+          if (known) {
+            drift.add(action);
+          } else if (!(action instanceof Action.SetRoutes)) {
+            perform(action);
+          }
+        }
+      } catch (RuntimeException e) {
+        return failure("reading the " + routerKind + " routes", e);
+      }
+      if (drift.isEmpty()) {
+        return null;
+      }
+      TickReport.Outcome held = write(stored.toBuilder().lastAnalysisTime(now).build());
+      if (held != TickReport.Outcome.PERSISTED) {
+        return report(interval, false, held);
+      }
+      if (performWorld(drift) != null) {
+        return report(interval, false, TickReport.Outcome.FAILED);
+      }
+      emit(EventType.WARNING, "Restored " + canary.key() + " to its stored status: "
+          + drift.stream().map(this::describe).collect(Collectors.joining(", ")), stored.phase());
+      return report(interval, false, TickReport.Outcome.UNCHANGED);
     }
 
     /** Performs the world actions in order; returns the description of the one that failed, or null. */

@@ -6,6 +6,7 @@ import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WebhookCaller;
 import io.canaryanalysis.api.WebhookPayload;
 import io.canaryanalysis.api.WebhookResult;
@@ -215,7 +216,7 @@ public final class Simulation {
       timeline.add(new TickRecord(clock.elapsed(), status.phase(), router.split().primaryWeight(),
           router.split().canaryWeight(), router.split().mirrored(), status.failedChecks(),
           status.iterations(), events, alerts, List.copyOf(hookCalls), status));
-      if (settled(status, workload, schedule, clock.elapsed())) {
+      if (settled(status, workload, router, schedule, clock.elapsed())) {
         finishedAt = clock.elapsed();
         break;
       }
@@ -227,9 +228,18 @@ public final class Simulation {
         store.writes());
   }
 
-  private static boolean settled(CanaryStatus status, SimulatedWorkload workload,
+  private static boolean settled(CanaryStatus status, SimulatedWorkload workload, SimulatedRouter router,
       List<SimulatedWorkload.RevisionChange> schedule, Duration now) {
     CanaryPhase phase = status.phase();
+    if (status.pendingPostRollout() != null) {
+      return false;
+    }
+    // The world must match the stored intent too: a rollback whose route write failed is repaired
+    // by the next tick, so the run has not ended yet.
+    TrafficSplit intended = new TrafficSplit(100 - status.canaryWeight(), status.canaryWeight(), status.mirrored());
+    if (!router.split().equals(intended) || workload.canaryScaledUp() != (status.canaryWeight() > 0)) {
+      return false;
+    }
     if (phase != CanaryPhase.SUCCEEDED && phase != CanaryPhase.FAILED
         && phase != CanaryPhase.INITIALIZED) {
       return false;

@@ -47,10 +47,10 @@ class AnalysisEngineTest {
 
   /** A router whose calls can be made to fail. */
   private static final class TestRouter implements TrafficRouter {
-    TrafficSplit split = TrafficSplit.ALL_PRIMARY;
+    volatile TrafficSplit split = TrafficSplit.ALL_PRIMARY;
     RuntimeException setRoutesFailure;
     RuntimeException getRoutesFailure;
-    final List<TrafficSplit> writes = new ArrayList<>();
+    final List<TrafficSplit> writes = java.util.Collections.synchronizedList(new ArrayList<>());
 
     @Override
     public String kind() {
@@ -203,10 +203,18 @@ class AnalysisEngineTest {
     assertThat(router.writes).isEmpty();
 
     router.setRoutesFailure = null;
-    TickReport retry = engine().clock(InstantSource.fixed(NOW.plusSeconds(60))).build()
+    TickReport repair = engine().clock(InstantSource.fixed(NOW.plusSeconds(60))).build()
         .reconcile(canary(analysis().build()).withResourceVersion("2"), report.status());
-    assertThat(router.writes).first().isEqualTo(TrafficSplit.canary(5));
-    assertThat(retry.status().canaryWeight()).isEqualTo(10);
+    assertThat(router.writes).containsExactly(TrafficSplit.canary(5));
+    assertThat(repair.status().canaryWeight()).isEqualTo(5);
+    assertThat(repair.outcome()).isEqualTo(TickReport.Outcome.UNCHANGED);
+    assertThat(repair.events()).extracting(CanaryEvent::message).containsExactly(
+        "Restored podinfo.test to its stored status: setting routes primary=95 canary=5");
+
+    TickReport next = engine().clock(InstantSource.fixed(NOW.plusSeconds(120))).build()
+        .reconcile(canary(analysis().build()).withResourceVersion("3"), repair.status());
+    assertThat(next.status().canaryWeight()).isEqualTo(10);
+    assertThat(router.writes).containsExactly(TrafficSplit.canary(5), TrafficSplit.canary(10));
   }
 
   @Test
@@ -230,6 +238,44 @@ class AnalysisEngineTest {
     assertThat(report.events()).isEmpty();
     assertThat(router.writes).isEmpty();
     assertThat(store.writes).isEmpty();
+  }
+
+  @Test
+  void twoEnginesDecidingFromTheSameStoredStatusCannotBothWin() throws Exception {
+    CanaryStatus status = progressing(true);
+    Canary stored = canary(analysis().build()).withResourceVersion("1");
+    TickReport first = engine().build().reconcile(stored, status);
+    TickReport second = engine().build().reconcile(stored, status);
+    assertThat(List.of(first.outcome(), second.outcome()))
+        .containsExactly(TickReport.Outcome.PERSISTED, TickReport.Outcome.CONFLICT);
+    assertThat(store.writes).hasSize(1);
+    assertThat(router.writes).containsExactly(TrafficSplit.canary(5));
+
+    // The same race on two threads, many times: exactly one of each pair persists.
+    for (int round = 0; round < 200; round++) {
+      router.split = TrafficSplit.ALL_PRIMARY;
+      InMemoryStatusStore shared = new InMemoryStatusStore();
+      AnalysisEngine a = engine().statusStore(shared).build();
+      AnalysisEngine b = engine().statusStore(shared).build();
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        var fa = pool.submit(() -> {
+          start.await();
+          return a.reconcile(stored, status).outcome();
+        });
+        var fb = pool.submit(() -> {
+          start.await();
+          return b.reconcile(stored, status).outcome();
+        });
+        start.countDown();
+        assertThat(List.of(fa.get(), fb.get())).containsExactlyInAnyOrder(
+            TickReport.Outcome.PERSISTED, TickReport.Outcome.CONFLICT);
+        assertThat(shared.writes).hasSize(1);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
   }
 
   @Test
@@ -314,8 +360,9 @@ class AnalysisEngineTest {
         .interval(Duration.ofMinutes(1)).build();
     MetricCheck fiveMinutes = oneMinute.toBuilder().interval(Duration.ofMinutes(5)).build();
 
-    engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
-    engine.reconcile(canary(analysis(fiveMinutes).build()), progressing(true));
+    TickReport first = engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
+    engine().clock(InstantSource.fixed(NOW.plusSeconds(60))).build()
+        .reconcile(canary(analysis(fiveMinutes).build()), first.status());
 
     assertThat(queries).extracting(MetricQuery::query)
         .containsExactly("traefik:request-success-rate[1m]", "traefik:request-success-rate[5m]");

@@ -23,6 +23,26 @@ sealed interface Action
     return true;
   }
 
+  /** What the action does, for error texts: {@code scaling up podinfo}. */
+  default String describe(String target, String routerKind) {
+    if (this instanceof SetRoutes) {
+      TrafficSplit split = ((SetRoutes) this).split();
+      return "setting routes primary=" + split.primaryWeight() + " canary=" + split.canaryWeight()
+          + (split.mirrored() ? " mirrored" : "");
+    } else if (this instanceof ScaleUp) {
+      return "scaling up " + target;
+    } else if (this instanceof ScaleToZero) {
+      return "scaling down " + target;
+    } else if (this instanceof Promote) {
+      return "promoting " + target + " to " + target + "-primary";
+    } else if (this instanceof Revert) {
+      return "reverting the workload";
+    } else if (this instanceof FinalizeRoutes) {
+      return "finalizing the " + routerKind + " routes";
+    }
+    return getClass().getSimpleName();
+  }
+
   /** Apply a traffic split through the router. */
   record SetRoutes(TrafficSplit split) implements Action {
     public SetRoutes {

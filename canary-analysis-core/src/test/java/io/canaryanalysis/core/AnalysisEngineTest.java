@@ -429,8 +429,8 @@ class AnalysisEngineTest {
     reversed.put("configmap/a", "1111");
     CanaryStatus one = CanaryStatus.builder().lastAppliedSpec("rev-2").trackedConfigs(configs).build();
     CanaryStatus two = CanaryStatus.builder().lastAppliedSpec("rev-2").trackedConfigs(reversed).build();
-    assertThat(AnalysisEngine.checksum(one)).isEqualTo(AnalysisEngine.checksum(two)).hasSize(16);
-    assertThat(AnalysisEngine.checksum(one)).isNotEqualTo(AnalysisEngine.checksum(
+    assertThat(Notifications.checksum(one)).isEqualTo(Notifications.checksum(two)).hasSize(16);
+    assertThat(Notifications.checksum(one)).isNotEqualTo(Notifications.checksum(
         one.toBuilder().lastAppliedSpec("rev-3").build()));
   }
 

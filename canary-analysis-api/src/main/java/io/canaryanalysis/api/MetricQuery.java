@@ -14,12 +14,20 @@ import java.util.Objects;
  * @param aggregation how several series become one value; {@link SeriesAggregation#NONE} makes
  *     several series an error
  * @param evaluationTime evaluate "as of" this instant; null means the provider's now
+ * @param checkName the name of the metric check the query belongs to, for logs and meters; null
+ *     when the query is not a check's
  */
-public record MetricQuery(String query, MetricKind kind, SeriesAggregation aggregation, Instant evaluationTime) {
+public record MetricQuery(String query, MetricKind kind, SeriesAggregation aggregation,
+    Instant evaluationTime, String checkName) {
   public MetricQuery {
     Objects.requireNonNull(query, "query");
     kind = kind == null ? MetricKind.VALUE : kind;
     aggregation = aggregation == null ? SeriesAggregation.NONE : aggregation;
+  }
+
+  /** A query that belongs to no named check. */
+  public MetricQuery(String query, MetricKind kind, SeriesAggregation aggregation, Instant evaluationTime) {
+    this(query, kind, aggregation, evaluationTime, null);
   }
 
   /** A single-value query evaluated now. */

@@ -7,11 +7,18 @@ import java.util.List;
  * Owns the routing objects of one mesh or ingress kind (TraefikService, VirtualService, canary
  * Ingress) and moves traffic between {@code <service>-primary} and {@code <service>-canary}.
  *
- * <p>The router is the source of truth for the current split: the engine reads
- * {@link #getRoutes} on every analysed tick rather than trusting the stored status. Calls may
- * throw {@link ProviderException}; the engine reports it and retries on the next tick.
+ * <p>The persisted status is the source of truth for the split: every tick first converges the
+ * routing objects to it with {@link #setRoutes}, so a write lost to a crash or a failure is
+ * repeated. Calls may throw {@link ProviderException}; the engine reports it and retries on the
+ * next tick.
  */
 public interface TrafficRouter {
+
+  /**
+   * The {@code spec.provider} value this router serves ({@code traefik}, {@code istio},
+   * {@code nginx}, ...); the engine registers it under this name.
+   */
+  String kind();
 
   /** What this router can express; validation rejects specs that need more. */
   RouterCapabilities capabilities();
@@ -32,7 +39,10 @@ public interface TrafficRouter {
    */
   void reconcile(Canary canary);
 
-  /** Applies a split. Writes only when the objects differ from it. */
+  /**
+   * Applies a split. Writes only when the objects differ from it. Idempotent: the engine calls it
+   * at the start of every tick with the split the persisted status asks for.
+   */
   void setRoutes(Canary canary, TrafficSplit split);
 
   /** Reads the split the routing objects currently apply. */

@@ -11,17 +11,30 @@ import java.util.Objects;
  *     a change also starts a new run
  * @param canary readiness of the target (canary) workload
  * @param primary readiness of the {@code <target>-primary} workload
+ * @param canaryReplicas the target's desired replicas, so a tick can see a canary that should run
+ *     but was scaled to zero (or the reverse); null when unknown (the engine then repeats the
+ *     idempotent scale call)
+ * @param primaryRevision the revision last promoted to the primary, so a promotion interrupted by
+ *     a crash is repeated and a completed one is not; null when unknown
  */
 public record WorkloadSnapshot(
     String revision,
     Map<String, String> trackedConfigs,
     Readiness canary,
-    Readiness primary) {
+    Readiness primary,
+    Integer canaryReplicas,
+    String primaryRevision) {
 
   public WorkloadSnapshot {
     Objects.requireNonNull(revision, "revision");
     trackedConfigs = trackedConfigs == null ? Map.of() : Map.copyOf(trackedConfigs);
     Objects.requireNonNull(canary, "canary");
     Objects.requireNonNull(primary, "primary");
+  }
+
+  /** A snapshot that does not report replicas or the primary's revision. */
+  public WorkloadSnapshot(String revision, Map<String, String> trackedConfigs, Readiness canary,
+      Readiness primary) {
+    this(revision, trackedConfigs, canary, primary, null, null);
   }
 }

@@ -40,7 +40,8 @@ final class AnalysisStep {
    * tick of a run (weight 0, no iterations, not mirroring) only the pre-rollout hooks run, once per
    * run; Flagger re-runs them on every tick spent at weight 0.
    */
-  static boolean analyse(Tick t, TrafficSplit routes) {
+  static boolean analyse(Tick t) {
+    TrafficSplit routes = t.routes();
     boolean mirrored = StrategyStep.mirroring(t) && routes.mirrored();
     if (!t.previous.preRolloutPassed() && routes.canaryWeight() == 0
         && t.previous.iterations() == 0 && !mirrored) {
@@ -50,7 +51,7 @@ final class AnalysisStep {
   }
 
   private static boolean preRollout(Tick t) {
-    if (t.previous.failedChecks() == 0) {
+    if (t.failedChecks() == 0) {
       t.info("Starting canary analysis for " + t.targetKey);
     }
     for (Webhook hook : t.analysis.webhooks(WebhookType.PRE_ROLLOUT)) {
@@ -62,7 +63,7 @@ final class AnalysisStep {
       }
       t.info("Pre-rollout check " + hook.name() + " passed");
     }
-    t.status.preRolloutPassed(true);
+    t.preRolloutPassed();
     return true;
   }
 
@@ -112,10 +113,9 @@ final class AnalysisStep {
    * reached (Flagger waits for the next tick).
    */
   static void failCheck(Tick t, FailureReason reason) {
-    int failedChecks = t.previous.failedChecks() + 1;
-    t.status.failedChecks(failedChecks).lastFailure(reason);
+    t.countFailedCheck(reason);
     t.warning(reason.message());
-    if (failedChecks >= t.threshold()) {
+    if (t.failedChecks() >= t.threshold()) {
       Rollback.rollback(t, reason);
     }
   }

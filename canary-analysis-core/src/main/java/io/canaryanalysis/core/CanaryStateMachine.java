@@ -1,6 +1,9 @@
 package io.canaryanalysis.core;
 
 import io.canaryanalysis.api.AlertSeverity;
+import io.canaryanalysis.api.EventType;
+import io.canaryanalysis.api.Readiness;
+import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WorkloadSnapshot;
 import io.canaryanalysis.api.spec.Analysis;
@@ -56,21 +59,41 @@ final class CanaryStateMachine {
     return now.isBefore(due) ? Duration.between(now, due) : Duration.ZERO;
   }
 
-  /** Runs one tick. */
+  /**
+   * What a reconcile call does now, decided once for engine and machine: wait (not due yet), only
+   * say that the canary is suspended, or run a tick.
+   */
+  static Plan plan(Canary canary, CanaryStatus status, Instant now) {
+    Duration remaining = remainingDelay(canary.spec(), status, now);
+    if (!remaining.isZero()) {
+      return new Plan.Wait(remaining);
+    }
+    if (canary.spec().suspend()) {
+      Tick tick = new Tick(new TickInput(canary, status, now, null, null, null), NO_CHECKS);
+      tick.info("skipping canary run as object is suspended");
+      return new Plan.Suspended(tick.finish(interval(canary.spec()), false));
+    }
+    return new Plan.Run();
+  }
+
+  /** The outcome of {@link #plan}. */
+  sealed interface Plan permits Plan.Wait, Plan.Suspended, Plan.Run {
+    /** Not due: call again after {@code remaining}. */
+    record Wait(Duration remaining) implements Plan {}
+
+    /** Suspended: deliver the result's event, change nothing. */
+    record Suspended(TickResult result) implements Plan {}
+
+    /** Due: converge, then decide with {@link #tick}. */
+    record Run() implements Plan {}
+  }
+
+  /** Runs one due, unsuspended tick (see {@link #plan}). */
   static TickResult tick(TickInput input, TickChecks checks) {
     Objects.requireNonNull(input, "input");
     Objects.requireNonNull(checks, "checks");
-    CanarySpec spec = input.canary().spec();
-    Duration interval = interval(spec);
-    Duration remaining = remainingDelay(spec, input.status(), input.now());
-    if (!remaining.isZero()) {
-      return new TickResult(input.status(), List.of(), remaining, false);
-    }
+    Duration interval = interval(input.canary().spec());
     Tick tick = new Tick(input, checks);
-    if (spec.suspend()) {
-      tick.info("skipping canary run as object is suspended");
-      return tick.finish(interval, false);
-    }
     Objects.requireNonNull(input.workload(), "workload");
     CanaryPhase phase = input.status().phase();
     switch (phase) {
@@ -107,21 +130,87 @@ final class CanaryStateMachine {
 
   /** Initializing → Initialized: the primary exists and is ready; the target is scaled to zero. */
   private static void initialize(Tick t) {
+    probeMetricProviders(t);
     if (!t.spec.skipAnalysis() && !t.workload().primary().isReady()) {
       t.warning(ReadinessGate.text(t.workload().primary(), t.primaryTargetKey() + " not ready"));
       return;
     }
-    String kind = t.spec.targetRef().kind() == null ? "Deployment" : t.spec.targetRef().kind();
     t.act(new Action.ScaleToZero());
     t.moveTo(CanaryPhase.INITIALIZED);
-    t.status.lastAppliedSpec(t.workload().revision())
-        .lastPromotedSpec(t.workload().revision())
-        .trackedConfigs(t.workload().trackedConfigs())
-        .canaryWeight(0)
-        .notReadySince(null);
+    t.adoptObservedRevision();
     t.info("Initialization done! " + t.canaryKey);
-    t.alert(AlertSeverity.INFO, "New " + kind + " detected, initialization completed.");
+    t.alert(AlertSeverity.INFO, "New " + t.targetKind() + " detected, initialization completed.");
   }
+
+  /**
+   * Flagger's start-up probe of the metric backends while a canary initializes: an event says
+   * whether every provider the metrics use answers. It never blocks initialization.
+   */
+  private static void probeMetricProviders(Tick t) {
+    if (t.spec.skipAnalysis() || t.analysis.metrics().isEmpty()) {
+      return;
+    }
+    List<String> problems = t.checks.metricProviderProblems();
+    if (problems.isEmpty()) {
+      t.event(EventType.NORMAL, "all the metrics providers are available!", CanaryPhase.INITIALIZING);
+    } else {
+      t.event(EventType.WARNING, "Error checking metric providers: " + String.join("; ", problems),
+          CanaryPhase.INITIALIZING);
+    }
+  }
+
+  /**
+   * One tick of deleting a canary with {@code revertOnDeletion} (Flagger's finalizer): enter
+   * Terminating and scale the target up; once it is ready, point the apex Service at it and hand
+   * the routes back ({@link TickResult#actFirst}: Terminated is recorded only after that worked,
+   * because after it the host removes the finalizer and nothing would repair a failed revert).
+   */
+  static TickResult terminate(TickInput input) {
+    Tick t = new Tick(input, NO_CHECKS);
+    Duration retryIn = interval(input.canary().spec());
+    CanaryPhase phase = input.status().phase();
+    if (phase == CanaryPhase.TERMINATED) {
+      return t.finish(retryIn, false);
+    }
+    if (phase != CanaryPhase.TERMINATING) {
+      t.moveTo(CanaryPhase.TERMINATING);
+      t.info("Terminating canary " + t.canaryKey);
+      t.act(new Action.ScaleUp());
+      return t.finish(retryIn, false);
+    }
+    Readiness target = input.workload().canary();
+    if (!target.isReady()) {
+      Integer replicas = input.workload().canaryReplicas();
+      if (replicas == null || replicas == 0) {
+        t.act(new Action.ScaleUp()); // the Terminating intent: repeat a scale-up lost to a failure
+      }
+      t.warning(ReadinessGate.text(target, "canary deployment " + t.targetKey + " not ready"));
+      return t.finish(retryIn, false);
+    }
+    t.act(new Action.Revert());
+    t.act(new Action.FinalizeRoutes());
+    t.moveTo(CanaryPhase.TERMINATED);
+    t.info("Terminated canary " + t.canaryKey);
+    return t.finish(retryIn, false).actingFirst();
+  }
+
+  private static final TickChecks NO_CHECKS = new TickChecks() {
+    @Override
+    public io.canaryanalysis.api.WebhookResult callWebhook(io.canaryanalysis.api.spec.Webhook hook,
+        CanaryPhase payloadPhase) {
+      throw new IllegalStateException("no checks in this tick");
+    }
+
+    @Override
+    public MetricOutcome evaluate(io.canaryanalysis.api.spec.MetricCheck check) {
+      throw new IllegalStateException("no checks in this tick");
+    }
+
+    @Override
+    public List<String> metricProviderProblems() {
+      throw new IllegalStateException("no checks in this tick");
+    }
+  };
 
   /** Flagger's steps 15–28 for a canary with an active run or a new revision. */
   private static void advance(Tick t) {
@@ -141,30 +230,29 @@ final class CanaryStateMachine {
     if (!ReadinessGate.canaryReady(t)) {
       return;
     }
-    t.status.notReadySince(null);
+    t.ready();
     if (analysing && t.spec.skipAnalysis()) {
       Promotion.skipAnalysis(t);
       return;
     }
-    TrafficSplit routes = t.checks.currentRoutes();
     if (analysing && AnalysisStep.rollbackRequested(t)) {
       return;
     }
     if (phase == CanaryPhase.PROMOTING) {
-      Promotion.shiftTrafficToPrimary(t, routes);
+      Promotion.shiftTrafficToPrimary(t);
       return;
     }
     if (phase == CanaryPhase.FINALISING) {
       Promotion.finalise(t);
       return;
     }
-    if (t.previous.failedChecks() >= t.threshold()) {
+    if (t.failedChecks() >= t.threshold()) {
       Rollback.rollback(t, Rollback.thresholdReason(t));
       return;
     }
-    if (!AnalysisStep.analyse(t, routes)) {
+    if (!AnalysisStep.analyse(t)) {
       return;
     }
-    StrategyStep.advance(t, routes);
+    StrategyStep.advance(t);
   }
 }

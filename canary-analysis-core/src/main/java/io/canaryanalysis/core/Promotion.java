@@ -42,20 +42,19 @@ final class Promotion {
   }
 
   /** Promoting: shift traffic back to the primary, all at once or by stepWeightPromotion per tick. */
-  static void shiftTrafficToPrimary(Tick t, TrafficSplit routes) {
+  static void shiftTrafficToPrimary(Tick t) {
+    TrafficSplit routes = t.routes();
     int step = t.analysis.stepWeightPromotion();
     if (step <= 0) {
       t.info("Routing all traffic to primary");
       t.setRoutes(TrafficSplit.ALL_PRIMARY);
       t.moveTo(CanaryPhase.FINALISING);
-      t.status.canaryWeight(0);
       return;
     }
     int primary = Math.min(100, routes.primaryWeight() + step);
     int canary = 100 - primary;
     t.setRoutes(new TrafficSplit(primary, canary, false));
     t.info("Advance " + t.canaryKey + " primary weight " + primary);
-    t.status.canaryWeight(canary);
     if (primary == 100) {
       t.moveTo(CanaryPhase.FINALISING);
     }
@@ -64,8 +63,7 @@ final class Promotion {
   /** Finalising: scale the canary to zero and mark the run Succeeded. */
   static void finalise(Tick t) {
     t.act(new Action.ScaleToZero());
-    succeed(t);
-    t.act(new Action.RunPostRolloutHooks(CanaryPhase.SUCCEEDED));
+    t.succeed();
     t.info("Promotion completed! Scaling down " + t.targetKey);
     t.alert(AlertSeverity.INFO, "Canary analysis completed successfully, promotion finished.");
   }
@@ -76,17 +74,8 @@ final class Promotion {
     t.info("Copying " + t.targetKey + " template spec to " + t.primaryTargetKey());
     t.act(new Action.Promote());
     t.act(new Action.ScaleToZero());
-    succeed(t);
-    t.act(new Action.RunPostRolloutHooks(CanaryPhase.SUCCEEDED));
+    t.succeed();
     t.info("Promotion completed! Canary analysis was skipped for " + t.targetKey);
     t.alert(AlertSeverity.INFO, "Canary analysis was skipped, promotion finished.");
-  }
-
-  private static void succeed(Tick t) {
-    t.moveTo(CanaryPhase.SUCCEEDED);
-    t.status.canaryWeight(0)
-        .iterations(0)
-        .lastPromotedSpec(t.previous.lastAppliedSpec())
-        .notReadySince(null);
   }
 }

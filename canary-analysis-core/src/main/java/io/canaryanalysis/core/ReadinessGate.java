@@ -58,7 +58,7 @@ final class ReadinessGate {
     if (!t.now.isBefore(since.plus(t.progressDeadline()))) {
       return Ending.DEADLINE;
     }
-    t.status.notReadySince(since);
+    t.notReadySince(since);
     t.warning(text);
     return Ending.WAIT;
   }

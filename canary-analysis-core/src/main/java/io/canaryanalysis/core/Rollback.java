@@ -25,7 +25,7 @@ final class Rollback {
    * {@code reason}. Unlike Flagger, failedChecks is kept so the status shows how the run ended.
    */
   static void rollback(Tick t, FailureReason reason) {
-    int failedChecks = t.status.build().failedChecks();
+    int failedChecks = t.failedChecks();
     if (failedChecks >= t.threshold()) {
       t.warning("Rolling back " + t.canaryKey + " failed checks threshold reached " + failedChecks);
       t.alert(AlertSeverity.ERROR, "Failed checks threshold reached " + failedChecks);
@@ -33,7 +33,7 @@ final class Rollback {
     t.setRoutes(TrafficSplit.ALL_PRIMARY);
     t.warning("Canary failed! Scaling down " + t.targetKey);
     t.act(new Action.ScaleToZero());
-    markFailed(t, 0, reason);
+    t.fail(reason);
   }
 
   /** The canary or primary stayed not ready past the deadline, or failed outright. Alerts, unlike Flagger (#1816). */
@@ -55,17 +55,6 @@ final class Rollback {
     t.warning(message);
     t.alert(AlertSeverity.ERROR, "Promotion failed, primary not ready: " + failure);
     t.setRoutes(TrafficSplit.ALL_CANARY);
-    markFailed(t, 100, t.reason(CheckKind.READINESS, "primary", null, null, message));
-  }
-
-  private static void markFailed(Tick t, int canaryWeight, FailureReason reason) {
-    t.moveTo(CanaryPhase.FAILED);
-    t.status.canaryWeight(canaryWeight)
-        .iterations(0)
-        .lastAppliedSpec(t.workload().revision())
-        .trackedConfigs(t.workload().trackedConfigs())
-        .lastFailure(reason)
-        .notReadySince(null);
-    t.act(new Action.RunPostRolloutHooks(CanaryPhase.FAILED));
+    t.fail(t.reason(CheckKind.READINESS, "primary", null, null, message));
   }
 }

@@ -13,7 +13,8 @@ import java.util.List;
 final class StrategyStep {
   private StrategyStep() {}
 
-  static void advance(Tick t, TrafficSplit routes) {
+  static void advance(Tick t) {
+    TrafficSplit routes = t.routes();
     switch (t.analysis.strategy()) {
       case AB_TESTING:
         abTesting(t);
@@ -54,7 +55,6 @@ final class StrategyStep {
       next = TrafficSplit.canary(canaryWeight);
     }
     t.setRoutes(next);
-    t.status.canaryWeight(next.canaryWeight());
     t.info("Advance " + t.canaryKey + " canary weight " + next.canaryWeight());
   }
 
@@ -103,7 +103,7 @@ final class StrategyStep {
       if (mirroring(t) && !routes.mirrored()) {
         t.setRoutes(new TrafficSplit(100, 0, true));
       }
-      t.status.iterations(done + 1);
+      t.iterations(done + 1);
       t.info("Advance " + t.canaryKey + " canary iteration " + (done + 1) + "/" + iterations);
       return;
     }
@@ -114,7 +114,7 @@ final class StrategyStep {
       t.info(mirroring(t) ? "Stop traffic mirroring and route all traffic to canary"
           : "Routing all traffic to canary");
       t.setRoutes(TrafficSplit.ALL_CANARY);
-      t.status.canaryWeight(100).iterations(done + 1);
+      t.iterations(done + 1);
       return;
     }
     Promotion.promote(t);
@@ -125,7 +125,7 @@ final class StrategyStep {
     int done = t.previous.iterations();
     if (iterations > done) {
       t.setRoutes(TrafficSplit.ALL_CANARY);
-      t.status.canaryWeight(100).iterations(done + 1);
+      t.iterations(done + 1);
       t.info("Advance " + t.canaryKey + " canary iteration " + (done + 1) + "/" + iterations);
       return;
     }

@@ -9,15 +9,19 @@ import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CheckKind;
 import io.canaryanalysis.api.status.FailureReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
- * The working state of one tick: the status being built and the actions decided so far. Phase
- * changes go through {@link #moveTo} so the transition table is enforced.
+ * The working state of one tick: the status being built and the actions decided so far. The steps
+ * change it only through these methods: phase changes go through {@link #moveTo} so the
+ * transition table is enforced, and a route change always records the weight it asks for, so the
+ * status stays the intent the next tick converges to.
  */
 final class Tick {
   final TickInput input;
@@ -26,12 +30,13 @@ final class Tick {
   final CanarySpec spec;
   final Analysis analysis;
   final CanaryStatus previous;
-  final CanaryStatus.Builder status;
   final Instant now;
   final String canaryKey;
   final String targetKey;
+  private final CanaryStatus.Builder status;
   private final List<Action> actions = new ArrayList<>(8);
   private CanaryPhase phase;
+  private int failedChecks;
 
   Tick(TickInput input, TickChecks checks) {
     this.input = input;
@@ -43,6 +48,7 @@ final class Tick {
     this.status = previous.toBuilder();
     this.now = input.now();
     this.phase = previous.phase();
+    this.failedChecks = previous.failedChecks();
     this.canaryKey = canary.key();
     this.targetKey = spec.targetRef().name() + "." + canary.namespace();
   }
@@ -55,6 +61,16 @@ final class Tick {
     return input.workload();
   }
 
+  /** The split the persisted status asks for; the engine converged the router to it before this tick. */
+  TrafficSplit routes() {
+    return routesOf(previous);
+  }
+
+  static TrafficSplit routesOf(CanaryStatus status) {
+    int canaryWeight = Math.max(0, Math.min(100, status.canaryWeight()));
+    return new TrafficSplit(100 - canaryWeight, canaryWeight, status.mirrored());
+  }
+
   /** Changes the phase, enforcing the transition table from the phase this tick started in. */
   void moveTo(CanaryPhase next) {
     PhaseTransitions.check(previous.phase(), next);
@@ -63,7 +79,12 @@ final class Tick {
   }
 
   void event(EventType type, String message) {
-    actions.add(new Action.RecordEvent(type, message));
+    actions.add(new Action.RecordEvent(type, message, null));
+  }
+
+  /** An event whose webhook payload names {@code payloadPhase} rather than the phase the tick ends in. */
+  void event(EventType type, String message, CanaryPhase payloadPhase) {
+    actions.add(new Action.RecordEvent(type, message, payloadPhase));
   }
 
   void info(String message) {
@@ -74,12 +95,18 @@ final class Tick {
     event(EventType.WARNING, message);
   }
 
+  /** Alerts the subscriptions that accept {@code severity}; nothing when the canary subscribes but none accepts it. */
   void alert(AlertSeverity severity, String message) {
-    actions.add(new Action.SendAlert(severity, message));
+    Action.SendAlert alert = Alerts.route(canary, severity, message);
+    if (alert != null) {
+      actions.add(alert);
+    }
   }
 
+  /** Routes traffic and records the split as the status' intent. */
   void setRoutes(TrafficSplit split) {
     actions.add(new Action.SetRoutes(split));
+    status.canaryWeight(split.canaryWeight()).mirrored(split.mirrored());
   }
 
   void act(Action action) {
@@ -88,6 +115,10 @@ final class Tick {
 
   int threshold() {
     return Math.max(1, analysis.threshold());
+  }
+
+  int failedChecks() {
+    return failedChecks;
   }
 
   Duration progressDeadline() {
@@ -100,15 +131,54 @@ final class Tick {
     return spec.targetRef().name() + "-primary." + canary.namespace();
   }
 
-  FailureReason reason(io.canaryanalysis.api.status.CheckKind kind, String check, Double value,
-      String bound, String message) {
+  String targetKind() {
+    return spec.targetRef().kind() == null ? "Deployment" : spec.targetRef().kind();
+  }
+
+  FailureReason reason(CheckKind kind, String check, Double value, String bound, String message) {
     return new FailureReason(kind, check, value, bound, message, now);
+  }
+
+  /** Counts one failed check of this run and records why. */
+  void countFailedCheck(FailureReason reason) {
+    failedChecks++;
+    status.failedChecks(failedChecks).lastFailure(reason);
+  }
+
+  void preRolloutPassed() {
+    status.preRolloutPassed(true);
+  }
+
+  void iterations(int iterations) {
+    status.iterations(iterations);
+  }
+
+  /** Starts waiting for readiness at {@code since} (kept across ticks for the progress deadline). */
+  void notReadySince(Instant since) {
+    status.notReadySince(since);
+  }
+
+  void ready() {
+    status.notReadySince(null);
+  }
+
+  /** Records the observed revision as both analysed and promoted (initialization). */
+  void adoptObservedRevision() {
+    WorkloadSnapshot w = workload();
+    status.lastAppliedSpec(w.revision())
+        .lastPromotedSpec(w.revision())
+        .trackedConfigs(w.trackedConfigs())
+        .canaryWeight(0)
+        .mirrored(false)
+        .notReadySince(null);
   }
 
   /** Resets the run bookkeeping for a new or restarted run of the observed revision. */
   void startRunBookkeeping() {
     WorkloadSnapshot w = workload();
+    failedChecks = 0;
     status.canaryWeight(0)
+        .mirrored(false)
         .failedChecks(0)
         .iterations(0)
         .lastAppliedSpec(w.revision())
@@ -118,14 +188,39 @@ final class Tick {
         .preRolloutPassed(false);
   }
 
+  /** Ends the run as Succeeded: the analysed revision is now the primary's; post-rollout hooks are due. */
+  void succeed() {
+    moveTo(CanaryPhase.SUCCEEDED);
+    status.iterations(0)
+        .lastPromotedSpec(previous.lastAppliedSpec())
+        .notReadySince(null)
+        .pendingPostRollout(CanaryPhase.SUCCEEDED);
+    actions.add(new Action.RunPostRolloutHooks());
+  }
+
+  /** Ends the run as Failed with {@code reason}; post-rollout hooks are due. */
+  void fail(FailureReason reason) {
+    moveTo(CanaryPhase.FAILED);
+    status.iterations(0)
+        .lastAppliedSpec(workload().revision())
+        .trackedConfigs(workload().trackedConfigs())
+        .lastFailure(reason)
+        .notReadySince(null)
+        .pendingPostRollout(CanaryPhase.FAILED);
+    actions.add(new Action.RunPostRolloutHooks());
+  }
+
+  /**
+   * The decision: the new status and its actions. An analysed tick records its time and gets the
+   * next decision number, which the webhook payloads of this tick carry.
+   */
   TickResult finish(Duration nextTickIn, boolean analysed) {
     if (analysed) {
-      status.lastAnalysisTime(now);
+      status.lastAnalysisTime(now).decision(previous.decision() + 1);
     }
     CanaryStatus built = status.build();
-    String kind = spec.targetRef().kind() == null ? "Deployment" : spec.targetRef().kind();
     built = built.toBuilder()
-        .conditions(PromotedCondition.update(built.conditions(), built.phase(), kind, now))
+        .conditions(PromotedCondition.update(built.conditions(), built.phase(), targetKind(), now))
         .build();
     if (changedIgnoringTimes(previous, built)) {
       built = built.toBuilder().lastTransitionTime(now).build();
@@ -138,10 +233,11 @@ final class Tick {
         || a.canaryWeight() != b.canaryWeight()
         || a.failedChecks() != b.failedChecks()
         || a.iterations() != b.iterations()
-        || !java.util.Objects.equals(a.lastAppliedSpec(), b.lastAppliedSpec())
-        || !java.util.Objects.equals(a.lastPromotedSpec(), b.lastPromotedSpec())
+        || !Objects.equals(a.lastAppliedSpec(), b.lastAppliedSpec())
+        || !Objects.equals(a.lastPromotedSpec(), b.lastPromotedSpec())
         || !a.trackedConfigs().equals(b.trackedConfigs())
-        || !java.util.Objects.equals(a.lastFailure(), b.lastFailure())
-        || a.preRolloutPassed() != b.preRolloutPassed();
+        || !Objects.equals(a.lastFailure(), b.lastFailure())
+        || a.preRolloutPassed() != b.preRolloutPassed()
+        || a.mirrored() != b.mirrored();
   }
 }

@@ -1,14 +1,16 @@
 package io.canaryanalysis.core;
 
-import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WebhookResult;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.status.CanaryPhase;
+import java.util.List;
 
 /**
  * The observations the state machine asks for one at a time, in Flagger's order, stopping at the
- * first failure. The engine implements them with the real SPIs; tests with fakes.
+ * first failure. They only read the world (hooks may run load tests, which is why they are asked
+ * for one at a time); the machine changes tick state only through {@link Tick}'s methods. The
+ * engine implements them with the real SPIs; tests with fakes.
  */
 interface TickChecks {
 
@@ -19,9 +21,8 @@ interface TickChecks {
   MetricOutcome evaluate(MetricCheck check);
 
   /**
-   * The split the router applies now. Only asked on ticks that need it.
-   *
-   * @throws io.canaryanalysis.api.ProviderException when the router cannot be read
+   * Flagger's start-up probe while a canary initializes: what is wrong with the metric providers
+   * the checks use (not found, not answering), or an empty list. Never throws.
    */
-  TrafficSplit currentRoutes();
+  List<String> metricProviderProblems();
 }

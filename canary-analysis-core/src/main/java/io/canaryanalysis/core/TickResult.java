@@ -10,11 +10,23 @@ import java.util.Objects;
  * tick is due.
  *
  * @param analysed false when the tick was not due yet (nothing happened)
+ * @param actFirst the world actions must succeed before the status is persisted (only for the
+ *     terminal Terminated step, after which nothing converges); otherwise the status is persisted
+ *     first and the actions follow
  */
-record TickResult(CanaryStatus status, List<Action> actions, Duration nextTickIn, boolean analysed) {
+record TickResult(CanaryStatus status, List<Action> actions, Duration nextTickIn, boolean analysed,
+    boolean actFirst) {
   TickResult {
     Objects.requireNonNull(status, "status");
     actions = List.copyOf(actions);
     Objects.requireNonNull(nextTickIn, "nextTickIn");
+  }
+
+  TickResult(CanaryStatus status, List<Action> actions, Duration nextTickIn, boolean analysed) {
+    this(status, actions, nextTickIn, analysed, false);
+  }
+
+  TickResult actingFirst() {
+    return new TickResult(status, actions, nextTickIn, analysed, true);
   }
 }

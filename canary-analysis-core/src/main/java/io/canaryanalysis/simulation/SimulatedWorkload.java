@@ -19,8 +19,12 @@ final class SimulatedWorkload implements Workload {
   private final ReadinessTrace primaryReadiness;
   private final ReadinessTrace primaryAfterPromotion;
   private final SimulationClock clock;
+  private Faults faults = Faults.NONE;
+  private SafetyChecks safety;
+  private SimulatedStatusStore store;
+  private SimulatedRouter router;
   private boolean initialized;
-  private boolean canaryScaledUp;
+  private boolean canaryScaledUp = true;
   private Duration promotedAt;
   private String primaryRevision;
 
@@ -54,6 +58,14 @@ final class SimulatedWorkload implements Workload {
     return current;
   }
 
+  /** Wires the fault injection and the safety checks, which watch the router and the stored status. */
+  void watch(Faults faults, SafetyChecks safety, SimulatedStatusStore store, SimulatedRouter router) {
+    this.faults = faults;
+    this.safety = safety;
+    this.store = store;
+    this.router = router;
+  }
+
   void markInitialized() {
     initialized = true;
   }
@@ -66,23 +78,39 @@ final class SimulatedWorkload implements Workload {
     Duration now = clock.elapsed();
     Readiness primary = promotedAt != null && primaryAfterPromotion != null
         ? primaryAfterPromotion.at(now.minus(promotedAt)) : primaryReadiness.at(now);
-    return new WorkloadSnapshot(revision(), Map.of(), canaryReadiness.at(now), primary);
+    return new WorkloadSnapshot(revision(), Map.of(), canaryReadiness.at(now), primary,
+        canaryScaledUp ? 1 : 0, primaryRevision);
   }
 
   @Override
   public void scaleUp(Canary canary) {
+    faults.at(Faults.Boundary.SCALE_UP, Faults.Moment.BEFORE);
     canaryScaledUp = true;
+    faults.at(Faults.Boundary.SCALE_UP, Faults.Moment.AFTER);
   }
 
   @Override
   public void scaleToZero(Canary canary) {
+    faults.at(Faults.Boundary.SCALE_TO_ZERO, Faults.Moment.BEFORE);
+    if (canaryScaledUp && safety != null) {
+      safety.scaledToZero(router.split());
+    }
     canaryScaledUp = false;
+    faults.at(Faults.Boundary.SCALE_TO_ZERO, Faults.Moment.AFTER);
   }
 
   @Override
   public void promote(Canary canary) {
-    promotedAt = clock.elapsed();
-    primaryRevision = revision();
+    faults.at(Faults.Boundary.PROMOTE, Faults.Moment.BEFORE);
+    String revision = revision();
+    if (safety != null) {
+      safety.promoted(revision, primaryRevision, store.status());
+    }
+    if (!revision.equals(primaryRevision)) {
+      promotedAt = clock.elapsed();
+    }
+    primaryRevision = revision;
+    faults.at(Faults.Boundary.PROMOTE, Faults.Moment.AFTER);
   }
 
   boolean canaryScaledUp() {

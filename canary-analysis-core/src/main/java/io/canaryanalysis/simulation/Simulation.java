@@ -1,11 +1,12 @@
 package io.canaryanalysis.simulation;
 
-import io.canaryanalysis.api.BuiltinMetricQueries;
+import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WebhookCaller;
 import io.canaryanalysis.api.WebhookPayload;
 import io.canaryanalysis.api.WebhookResult;
@@ -65,6 +66,8 @@ public final class Simulation {
   private RouterCapabilities routerCapabilities = new RouterCapabilities(true, true, true, true, true);
   private CanaryStatus initialStatus = CanaryStatus.initial();
   private Instant start = DEFAULT_START;
+  private Faults faults = Faults.NONE;
+  private static final Duration RESTART_DELAY = Duration.ofSeconds(10);
 
   private Simulation(Canary canary) {
     this.canary = Objects.requireNonNull(canary, "canary");
@@ -151,59 +154,92 @@ public final class Simulation {
     return this;
   }
 
+  /** Injects faults around every side effect (the crash-consistency tests). */
+  Simulation faults(Faults faults) {
+    this.faults = Objects.requireNonNull(faults, "faults");
+    return this;
+  }
+
   /** Runs until the rollout settles or {@code duration} of simulated time has passed. */
   public SimulationResult run(Duration duration) {
     Objects.requireNonNull(duration, "duration");
     List<SimulatedWorkload.RevisionChange> schedule = new ArrayList<>(revisions);
     schedule.sort(Comparator.comparing(SimulatedWorkload.RevisionChange::at));
     SimulationClock clock = new SimulationClock(start);
-    SimulatedRouter router = new SimulatedRouter(routerCapabilities);
+    SafetyChecks safety = new SafetyChecks(canary.spec().analysis() != null
+        && !canary.spec().analysis().metrics().isEmpty());
     SimulatedWorkload workload = new SimulatedWorkload(initialRevision, schedule, canaryReadiness,
         primaryReadiness, primaryAfterPromotion, clock);
+    SimulatedRouter router = new SimulatedRouter(routerKind, routerCapabilities, faults, safety,
+        workload::canaryScaledUp);
+    SimulatedStatusStore store = new SimulatedStatusStore(initialStatus, faults);
+    workload.watch(faults, safety, store, router);
     List<HookCall> hookCalls = new ArrayList<>();
     Map<String, String> metricByQuery = metricsByQuery();
+    MetricProvider provider = metricProvider(clock, router, metricByQuery, safety);
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router(routerKind, router)
+        .router(router)
         .workload(workload)
+        .statusStore(store)
         .webhookCaller(webhookCaller(clock, hookCalls))
-        .metricProvider(metricProvider(clock, router, metricByQuery))
-        .metricProviderFactory((provider, namespace) -> metricProvider(clock, router, metricByQuery))
+        .metrics(new MetricBackend(provider,
+            (name, kind) -> Optional.of(SIMULATED_PREFIX + "builtin/" + name),
+            (templateProvider, namespace) -> provider))
         .metricTemplateSource((namespace, name) -> Optional.of(new MetricTemplate(name, namespace,
             MetricTemplateProvider.prometheus("http://simulated"),
             SIMULATED_PREFIX + "template/" + namespace + "/" + name)))
-        .builtinMetricQueries((name, kind) -> Optional.of(SIMULATED_PREFIX + "builtin/" + name))
         .clock(clock)
         .build();
 
     Duration revisionAt = schedule.isEmpty() ? null : schedule.get(schedule.size() - 1).at();
     List<TickRecord> timeline = new ArrayList<>();
-    CanaryStatus status = initialStatus;
+    CanaryStatus status = store.status();
     Duration finishedAt = null;
     while (clock.elapsed().compareTo(duration) <= 0) {
       hookCalls.clear();
-      TickReport report = engine.reconcile(canary, status);
-      status = report.status();
+      Duration next;
+      List<io.canaryanalysis.api.CanaryEvent> events = List.of();
+      List<io.canaryanalysis.api.CanaryAlert> alerts = List.of();
+      try {
+        // Every tick starts from the persisted status, as a restarted host would.
+        TickReport report = engine.reconcile(canary.withResourceVersion(store.version()), store.status());
+        next = report.nextTickIn();
+        events = report.events();
+        alerts = report.alerts();
+      } catch (Faults.Crash crash) {
+        next = RESTART_DELAY;
+      }
+      status = store.status();
       if (status.phase() != CanaryPhase.INITIALIZING) {
         workload.markInitialized();
       }
       timeline.add(new TickRecord(clock.elapsed(), status.phase(), router.split().primaryWeight(),
           router.split().canaryWeight(), router.split().mirrored(), status.failedChecks(),
-          status.iterations(), report.events(), report.alerts(), hookCalls, status));
-      if (settled(status, workload, schedule, clock.elapsed())) {
+          status.iterations(), events, alerts, List.copyOf(hookCalls), status));
+      if (settled(status, workload, router, schedule, clock.elapsed())) {
         finishedAt = clock.elapsed();
         break;
       }
-      Duration next = report.nextTickIn();
-      clock.advance(next.isZero() || next.isNegative() ? Duration.ofSeconds(10) : next);
+      clock.advance(next.isZero() || next.isNegative() ? RESTART_DELAY : next);
     }
     SimulationResult.Outcome outcome = new SimulationResult.Outcome(status.phase(),
         finishedAt != null, finishedAt, revisionAt, status.lastFailure(), status.failedChecks());
-    return new SimulationResult(timeline, outcome);
+    return new SimulationResult(timeline, outcome, workload.primaryRevision(), safety.violations(),
+        store.writes());
   }
 
-  private static boolean settled(CanaryStatus status, SimulatedWorkload workload,
+  private static boolean settled(CanaryStatus status, SimulatedWorkload workload, SimulatedRouter router,
       List<SimulatedWorkload.RevisionChange> schedule, Duration now) {
     CanaryPhase phase = status.phase();
+    if (status.pendingPostRollout() != null) {
+      return false;
+    }
+    // The world must match the stored intent too: a rollback whose route write failed is repaired
+    // by the next tick, so the run has not ended yet.
+    TrafficSplit intended = new TrafficSplit(100 - status.canaryWeight(), status.canaryWeight(), status.mirrored());
+    if (!router.split().equals(intended) || workload.canaryScaledUp() != (status.canaryWeight() > 0)) {
+      return false;
+    }
     if (phase != CanaryPhase.SUCCEEDED && phase != CanaryPhase.FAILED
         && phase != CanaryPhase.INITIALIZED) {
       return false;
@@ -244,10 +280,11 @@ public final class Simulation {
   }
 
   private MetricProvider metricProvider(SimulationClock clock, SimulatedRouter router,
-      Map<String, String> metricByQuery) {
+      Map<String, String> metricByQuery, SafetyChecks safety) {
     return new MetricProvider() {
       @Override
       public MetricResult query(MetricQuery query) {
+        safety.queried();
         String name = metricByQuery.get(query.query());
         MetricResultTrace trace = name == null ? null : metrics.get(name);
         if (trace == null) {

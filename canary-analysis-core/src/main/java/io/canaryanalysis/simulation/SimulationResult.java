@@ -7,11 +7,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** The timeline of a simulated rollout, tick by tick, and how it ended. */
-public record SimulationResult(List<TickRecord> timeline, Outcome outcome) {
+/**
+ * The timeline of a simulated rollout, tick by tick, and how it ended.
+ *
+ * @param primaryRevision the revision the primary runs at the end
+ * @param safetyViolations what must never happen but did: traffic to a canary scaled to zero, a
+ *     canary scaled down while it had traffic, a promotion after a rollback was decided, a
+ *     revision promoted twice, a weight step without the analysis at the weight before; empty
+ *     for a correct engine
+ * @param statusWrites how many statuses were persisted
+ */
+public record SimulationResult(List<TickRecord> timeline, Outcome outcome, String primaryRevision,
+    List<String> safetyViolations, int statusWrites) {
 
   public SimulationResult {
     timeline = List.copyOf(timeline);
+    safetyViolations = List.copyOf(safetyViolations);
   }
 
   /**

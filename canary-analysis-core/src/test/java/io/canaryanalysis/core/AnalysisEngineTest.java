@@ -8,6 +8,7 @@ import io.canaryanalysis.api.CanaryAlert;
 import io.canaryanalysis.api.CanaryEvent;
 import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.api.EventType;
+import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
@@ -46,10 +47,15 @@ class AnalysisEngineTest {
 
   /** A router whose calls can be made to fail. */
   private static final class TestRouter implements TrafficRouter {
-    TrafficSplit split = TrafficSplit.ALL_PRIMARY;
+    volatile TrafficSplit split = TrafficSplit.ALL_PRIMARY;
     RuntimeException setRoutesFailure;
     RuntimeException getRoutesFailure;
-    final List<TrafficSplit> writes = new ArrayList<>();
+    final List<TrafficSplit> writes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public String kind() {
+      return "traefik";
+    }
 
     @Override
     public RouterCapabilities capabilities() {
@@ -61,6 +67,9 @@ class AnalysisEngineTest {
 
     @Override
     public void setRoutes(Canary canary, TrafficSplit next) {
+      if (next.equals(split)) {
+        return;
+      }
       if (setRoutesFailure != null) {
         throw setRoutesFailure;
       }
@@ -128,6 +137,7 @@ class AnalysisEngineTest {
   private final TestRouter router = new TestRouter();
   private final TestWorkload workload = new TestWorkload();
   private final RecordingSink sink = new RecordingSink();
+  private final InMemoryStatusStore store = new InMemoryStatusStore();
   private final List<MetricQuery> queries = new ArrayList<>();
   private double metricValue = 100;
 
@@ -146,17 +156,17 @@ class AnalysisEngineTest {
 
   private AnalysisEngine.Builder engine() {
     return AnalysisEngine.builder()
-        .router("traefik", router)
+        .router(router)
         .workload(workload)
+        .statusStore(store)
         .eventSink(sink)
         .webhookCaller((hook, payload) -> WebhookResult.status(200))
-        .metricProvider(provider)
-        .metricProviderFactory((p, ns) -> provider)
+        .metrics(new MetricBackend(provider,
+            (name, kind) -> Optional.of(kind + ":" + name + "[{{ interval }}]"), (p, ns) -> provider))
         .metricTemplateSource((ns, name) -> name.equals("errors")
             ? Optional.of(new MetricTemplate("errors", ns, MetricTemplateProvider.prometheus("http://prom:9090"),
                 "sum(rate(errors{namespace=\"{{ namespace }}\",app=\"{{ target }}\"}[{{ interval }}]))"))
             : Optional.empty())
-        .builtinMetricQueries((name, kind) -> Optional.of(kind + ":" + name + "[{{ interval }}]"))
         .clock(InstantSource.fixed(NOW));
   }
 
@@ -176,35 +186,114 @@ class AnalysisEngineTest {
   }
 
   @Test
-  void aFailingRouterKeepsTheStatusAndReportsAWarningWithoutLosingEarlierEvents() {
+  void aFailingRouterKeepsTheDecisionAndTheNextTickRepairsTheRoutes() {
     router.setRoutesFailure = new ProviderException("TraefikService test/podinfo: 409 conflict", true);
     CanaryStatus status = progressing(false);
     TickReport report = engine().build().reconcile(canary(analysis().build()), status);
 
-    assertThat(report.status()).isEqualTo(status);
-    assertThat(report.analysed()).isFalse();
-    assertThat(report.nextTickIn()).isEqualTo(Duration.ofMinutes(1));
+    assertThat(report.outcome()).isEqualTo(TickReport.Outcome.PERSISTED);
+    assertThat(report.status().canaryWeight()).isEqualTo(5);
+    assertThat(store.writes).containsExactly(report.status());
     assertThat(report.events()).extracting(CanaryEvent::type, CanaryEvent::message).containsExactly(
-        org.assertj.core.groups.Tuple.tuple(EventType.NORMAL, "Starting canary analysis for podinfo.test"),
         org.assertj.core.groups.Tuple.tuple(EventType.WARNING, "Error setting routes primary=95 canary=5 "
-            + "for podinfo.test: TraefikService test/podinfo: 409 conflict"));
+            + "for podinfo.test: TraefikService test/podinfo: 409 conflict"),
+        org.assertj.core.groups.Tuple.tuple(EventType.NORMAL, "Starting canary analysis for podinfo.test"),
+        org.assertj.core.groups.Tuple.tuple(EventType.NORMAL, "Advance podinfo.test canary weight 5"));
     assertThat(sink.events).isEqualTo(report.events());
+    assertThat(router.writes).isEmpty();
 
     router.setRoutesFailure = null;
-    TickReport retry = engine().build().reconcile(canary(analysis().build()), report.status());
-    assertThat(retry.status().canaryWeight()).isEqualTo(5);
+    TickReport repair = engine().clock(InstantSource.fixed(NOW.plusSeconds(60))).build()
+        .reconcile(canary(analysis().build()).withResourceVersion("2"), report.status());
     assertThat(router.writes).containsExactly(TrafficSplit.canary(5));
+    assertThat(repair.status().canaryWeight()).isEqualTo(5);
+    assertThat(repair.outcome()).isEqualTo(TickReport.Outcome.UNCHANGED);
+    assertThat(repair.events()).extracting(CanaryEvent::message).containsExactly(
+        "Restored podinfo.test to its stored status: setting routes primary=95 canary=5");
+
+    TickReport next = engine().clock(InstantSource.fixed(NOW.plusSeconds(120))).build()
+        .reconcile(canary(analysis().build()).withResourceVersion("3"), repair.status());
+    assertThat(next.status().canaryWeight()).isEqualTo(10);
+    assertThat(router.writes).containsExactly(TrafficSplit.canary(5), TrafficSplit.canary(10));
   }
 
   @Test
-  void anUnreadableRouterNeverAdvances() {
-    router.getRoutesFailure = new ProviderException("connection refused", true);
+  void aFailedStatusWritePerformsNothing() {
+    store.failure = new ProviderException("etcd timeout", true);
     CanaryStatus status = progressing(true);
     TickReport report = engine().build().reconcile(canary(analysis().build()), status);
     assertThat(report.status()).isEqualTo(status);
+    assertThat(report.outcome()).isEqualTo(TickReport.Outcome.FAILED);
     assertThat(report.events()).extracting(CanaryEvent::message)
-        .containsExactly("Error reading the traefik routes for podinfo.test: connection refused");
+        .containsExactly("Error writing the status for podinfo.test: etcd timeout");
     assertThat(router.writes).isEmpty();
+  }
+
+  @Test
+  void aConflictingWriteEndsTheTickWithNoSideEffect() {
+    CanaryStatus status = progressing(true);
+    TickReport report = engine().build().reconcile(canary(analysis().build()).withResourceVersion("7"), status);
+    assertThat(report.outcome()).isEqualTo(TickReport.Outcome.CONFLICT);
+    assertThat(report.status()).isEqualTo(status);
+    assertThat(report.events()).isEmpty();
+    assertThat(router.writes).isEmpty();
+    assertThat(store.writes).isEmpty();
+  }
+
+  @Test
+  void twoEnginesDecidingFromTheSameStoredStatusCannotBothWin() throws Exception {
+    CanaryStatus status = progressing(true);
+    Canary stored = canary(analysis().build()).withResourceVersion("1");
+    TickReport first = engine().build().reconcile(stored, status);
+    TickReport second = engine().build().reconcile(stored, status);
+    assertThat(List.of(first.outcome(), second.outcome()))
+        .containsExactly(TickReport.Outcome.PERSISTED, TickReport.Outcome.CONFLICT);
+    assertThat(store.writes).hasSize(1);
+    assertThat(router.writes).containsExactly(TrafficSplit.canary(5));
+
+    // The same race on two threads, many times: exactly one of each pair persists.
+    for (int round = 0; round < 200; round++) {
+      router.split = TrafficSplit.ALL_PRIMARY;
+      InMemoryStatusStore shared = new InMemoryStatusStore();
+      AnalysisEngine a = engine().statusStore(shared).build();
+      AnalysisEngine b = engine().statusStore(shared).build();
+      java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+      try {
+        var fa = pool.submit(() -> {
+          start.await();
+          return a.reconcile(stored, status).outcome();
+        });
+        var fb = pool.submit(() -> {
+          start.await();
+          return b.reconcile(stored, status).outcome();
+        });
+        start.countDown();
+        assertThat(List.of(fa.get(), fb.get())).containsExactlyInAnyOrder(
+            TickReport.Outcome.PERSISTED, TickReport.Outcome.CONFLICT);
+        assertThat(shared.writes).hasSize(1);
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void webhookPayloadsCarryTheRevisionAndTheDecisionNumber() {
+    List<io.canaryanalysis.api.WebhookPayload> payloads = new ArrayList<>();
+    Analysis hooked = analysis().webhooks(List.of(io.canaryanalysis.api.spec.Webhook.of("load",
+        io.canaryanalysis.api.spec.WebhookType.PRE_ROLLOUT, "http://loadtester/")))
+        .build();
+    AnalysisEngine engine = engine().webhookCaller((hook, payload) -> {
+      payloads.add(payload);
+      return WebhookResult.status(200);
+    }).build();
+    CanaryStatus status = progressing(false).toBuilder().decision(6).build();
+    engine.reconcile(canary(hooked), status);
+    store.failure = null;
+    assertThat(payloads).singleElement().satisfies(p -> assertThat(p.metadata())
+        .containsEntry(AnalysisEngine.REVISION_KEY, "rev-2").containsEntry(AnalysisEngine.DECISION_KEY, "7"));
+    assertThat(store.writes).singleElement().satisfies(s -> assertThat(s.decision()).isEqualTo(7));
   }
 
   @Test
@@ -239,6 +328,7 @@ class AnalysisEngineTest {
 
     assertThat(report.status()).isSameAs(status);
     assertThat(report.analysed()).isFalse();
+    assertThat(store.writes).isEmpty();
     assertThat(workload.calls).isEmpty();
     assertThat(report.events()).singleElement().satisfies(event -> {
       assertThat(event.type()).isEqualTo(EventType.WARNING);
@@ -270,8 +360,9 @@ class AnalysisEngineTest {
         .interval(Duration.ofMinutes(1)).build();
     MetricCheck fiveMinutes = oneMinute.toBuilder().interval(Duration.ofMinutes(5)).build();
 
-    engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
-    engine.reconcile(canary(analysis(fiveMinutes).build()), progressing(true));
+    TickReport first = engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
+    engine().clock(InstantSource.fixed(NOW.plusSeconds(60))).build()
+        .reconcile(canary(analysis(fiveMinutes).build()), first.status());
 
     assertThat(queries).extracting(MetricQuery::query)
         .containsExactly("traefik:request-success-rate[1m]", "traefik:request-success-rate[5m]");
@@ -285,7 +376,7 @@ class AnalysisEngineTest {
     assertThat(report.status().lastFailure().kind()).isEqualTo(CheckKind.METRIC_ERROR);
     assertThat(report.status().lastFailure().message())
         .isEqualTo("Metric template latency.test error: metric template not found");
-    assertThat(workload.calls).containsExactly("initialize", "scaleToZero");
+    assertThat(workload.calls).containsExactly("initialize", "scaleUp", "scaleToZero");
   }
 
   @Test
@@ -338,8 +429,8 @@ class AnalysisEngineTest {
     reversed.put("configmap/a", "1111");
     CanaryStatus one = CanaryStatus.builder().lastAppliedSpec("rev-2").trackedConfigs(configs).build();
     CanaryStatus two = CanaryStatus.builder().lastAppliedSpec("rev-2").trackedConfigs(reversed).build();
-    assertThat(AnalysisEngine.checksum(one)).isEqualTo(AnalysisEngine.checksum(two)).hasSize(16);
-    assertThat(AnalysisEngine.checksum(one)).isNotEqualTo(AnalysisEngine.checksum(
+    assertThat(Notifications.checksum(one)).isEqualTo(Notifications.checksum(two)).hasSize(16);
+    assertThat(Notifications.checksum(one)).isNotEqualTo(Notifications.checksum(
         one.toBuilder().lastAppliedSpec("rev-3").build()));
   }
 
@@ -347,9 +438,11 @@ class AnalysisEngineTest {
   void theBuilderRejectsAnIncompleteEngine() {
     assertThatThrownBy(() -> AnalysisEngine.builder().workload(workload).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("router");
-    assertThatThrownBy(() -> AnalysisEngine.builder().router("traefik", router).build())
+    assertThatThrownBy(() -> AnalysisEngine.builder().router(router).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("workload");
-    assertThatThrownBy(() -> AnalysisEngine.builder().router("traefik", router).workload(workload)
+    assertThatThrownBy(() -> AnalysisEngine.builder().router(router).workload(workload).build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("status store");
+    assertThatThrownBy(() -> AnalysisEngine.builder().router(router).workload(workload).statusStore(store)
         .defaultRouterKind("istio").build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("istio");
     assertThat(engine().build().defaultRouterKind()).isEqualTo("traefik");

@@ -71,7 +71,6 @@ public class StateMachineBenchmark {
     MetricOutcome successRate = new MetricOutcome.Measured(MetricResult.value(99.9));
     MetricOutcome duration = new MetricOutcome.Measured(MetricResult.value(120));
     WebhookResult passed = WebhookResult.status(200);
-    TrafficSplit twenty = TrafficSplit.canary(20);
     checks = new TickChecks() {
       @Override
       public WebhookResult callWebhook(Webhook hook, CanaryPhase payloadPhase) {
@@ -84,8 +83,8 @@ public class StateMachineBenchmark {
       }
 
       @Override
-      public TrafficSplit currentRoutes() {
-        return twenty;
+      public List<String> metricProviderProblems() {
+        return List.of();
       }
     };
     TickResult check = tick();

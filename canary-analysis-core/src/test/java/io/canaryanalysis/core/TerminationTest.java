@@ -32,6 +32,7 @@ class TerminationTest {
 
   private final List<String> calls = new ArrayList<>();
   private Readiness targetReadiness = Readiness.READY;
+  private boolean targetScaledUp = true;
   private RuntimeException finalizeFailure;
 
   private final Workload workload = new Workload() {
@@ -43,7 +44,8 @@ class TerminationTest {
     @Override
     public WorkloadSnapshot observe(Canary canary) {
       calls.add("observe");
-      return new WorkloadSnapshot("rev-2", Map.of(), targetReadiness, Readiness.READY);
+      return new WorkloadSnapshot("rev-2", Map.of(), targetReadiness, Readiness.READY,
+          targetScaledUp ? 2 : 0, "rev-1");
     }
 
     @Override
@@ -68,6 +70,11 @@ class TerminationTest {
   };
 
   private final TrafficRouter router = new TrafficRouter() {
+    @Override
+    public String kind() {
+      return "traefik";
+    }
+
     @Override
     public RouterCapabilities capabilities() {
       return RouterCapabilities.WEIGHTS_ONLY;
@@ -98,8 +105,9 @@ class TerminationTest {
   };
 
   private final AnalysisEngine engine = AnalysisEngine.builder()
-      .router("traefik", router)
+      .router(router)
       .workload(workload)
+      .statusStore(new InMemoryStatusStore())
       .clock(InstantSource.fixed(NOW))
       .build();
 
@@ -147,7 +155,7 @@ class TerminationTest {
     targetReadiness = Readiness.READY;
     TickReport done = engine.terminate(CANARY, waiting.status());
 
-    assertThat(calls).containsExactly("scaleUp", "observe", "revert", "finalizeRoutes");
+    assertThat(calls).containsExactly("observe", "revert", "finalizeRoutes");
     assertThat(messages(done)).containsExactly("Terminated canary podinfo.test");
     assertThat(done.status().phase()).isEqualTo(CanaryPhase.TERMINATED);
   }

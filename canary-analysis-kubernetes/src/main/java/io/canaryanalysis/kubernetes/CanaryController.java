@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A small controller loop for hosts without an operator framework: it lists the Canary objects
  * (of one namespace or all) every resync interval, runs {@link AnalysisEngine#reconcile} for each
- * canary when its tick is due, persists the status (one write per tick, none when unchanged) and
+ * canary when its tick is due (the engine persists the status, guarded by the resourceVersion read, one write per tick, none when unchanged) and
  * schedules the canary again after {@link TickReport#nextTickIn()}.
  *
  * <p>All canaries share one bounded {@link ScheduledExecutorService} (the host's, or a small
@@ -334,8 +334,9 @@ public final class CanaryController implements AutoCloseable {
   /**
    * Runs one pass for a canary now, on the calling thread: reads it, keeps its finalizer in line
    * with {@code spec.revertOnDeletion}, runs the engine ({@link AnalysisEngine#terminate} once it
-   * is being deleted with the finalizer, else {@link AnalysisEngine#reconcile}) and writes the
-   * status if it changed; the finalizer is removed once the canary is {@code Terminated}. Empty
+   * is being deleted with the finalizer, else {@link AnalysisEngine#reconcile}), which writes the
+   * status through its {@link io.canaryanalysis.api.StatusStore} (build the engine with
+   * {@code statusStore(CanaryResources.create(client))}); the finalizer is removed once the canary is {@code Terminated}. Empty
    * when the canary does not exist, or is being deleted without the finalizer (it is left alone).
    *
    * @throws ManifestException when the Canary object is not valid (a Canary being deleted with the
@@ -359,25 +360,32 @@ public final class CanaryController implements AutoCloseable {
     }
     Canary canary = document.canary();
     boolean revert = canary.spec().revertOnDeletion();
+    boolean changed = false;
     if (!revert && finalizer) {
-      resources.removeFinalizer(resource, FINALIZER);
+      changed = resources.removeFinalizer(resource, FINALIZER);
       if (deleting) {
         return Optional.empty();
       }
     } else if (revert && !finalizer) {
-      resources.addFinalizer(resource, FINALIZER);
+      changed = resources.addFinalizer(resource, FINALIZER);
+    }
+    if (changed) {
+      // The finalizer patch moved the resourceVersion the status write is guarded by.
+      resource = resources.get(namespace, name);
+      if (resource == null) {
+        return Optional.empty();
+      }
+      document = resources.toDocument(resource);
+      canary = document.canary();
     }
     if (deleting) {
       TickReport report = engine.terminate(canary, document.status());
-      resources.writeStatus(canary, document.status(), report.status());
       if (report.status().phase() == CanaryPhase.TERMINATED) {
         resources.removeFinalizer(resource, FINALIZER);
       }
       return Optional.of(report);
     }
-    TickReport report = engine.reconcile(canary, document.status());
-    resources.writeStatus(canary, document.status(), report.status());
-    return Optional.of(report);
+    return Optional.of(engine.reconcile(canary, document.status()));
   }
 
   /** Lists the canaries and schedules those not yet scheduled; returns how many were added. */

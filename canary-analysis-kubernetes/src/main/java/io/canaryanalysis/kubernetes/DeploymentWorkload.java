@@ -60,6 +60,8 @@ public final class DeploymentWorkload implements Workload {
   public static final String REPLICAS_ANNOTATION = "canary-analysis.io/scaled-down-replicas";
   /** The primary pod-template annotation that changes whenever the primary must roll. */
   public static final String ROLLOUT_ID_ANNOTATION = "flagger-id";
+  /** On the primary: the target revision it was last promoted from, so an interrupted promotion is seen. */
+  public static final String PROMOTED_REVISION_ANNOTATION = "canary-analysis.io/promoted-revision";
   /** Flagger's default selector labels, in order of preference. */
   public static final List<String> DEFAULT_SELECTOR_LABELS =
       List.of("app", "name", "app.kubernetes.io/name");
@@ -196,19 +198,23 @@ public final class DeploymentWorkload implements Workload {
     Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName,
         "deployment " + describe(primaryName, canary));
     Readiness primaryReadiness;
+    String primaryRevision = null;
     if (primary == null) {
       primaryReadiness = Readiness.waiting(describe(primaryName, canary)
           + " not ready: deployment not found");
     } else {
       primaryReadiness = DeploymentReadiness.of(primary, primaryThreshold,
           describe(primaryName, canary) + " not ready: ");
+      primaryRevision = ConfigTracker.orEmpty(primary.getMetadata().getAnnotations())
+          .get(PROMOTED_REVISION_ANNOTATION);
       Integer replicas = primary.getSpec().getReplicas();
       if (primaryReadiness.isReady() && replicas != null && replicas == 0) {
         primaryReadiness = Readiness.waiting("halt " + canary.key()
             + " advancement: primary deployment is scaled to zero");
       }
     }
-    return new WorkloadSnapshot(revision, tracked, canaryReadiness, primaryReadiness);
+    return new WorkloadSnapshot(revision, tracked, canaryReadiness, primaryReadiness,
+        target.getSpec().getReplicas(), primaryRevision);
   }
 
   @Override
@@ -258,6 +264,7 @@ public final class DeploymentWorkload implements Workload {
         configTracker.track(canary.namespace(), target.getSpec().getTemplate().getSpec());
     configTracker.syncPrimaryCopies(canary, tracked.values());
     PodTemplateSpec template = primaryTemplate(target, label, value, tracked);
+    String revision = revision(target.getSpec().getTemplate());
     String primaryName = primaryName(canary);
     calls.update(Deployment.class, canary.namespace(), primaryName,
         "deployment " + describe(primaryName, canary), primary -> {
@@ -269,10 +276,16 @@ public final class DeploymentWorkload implements Workload {
               && Objects.equals(spec.getRevisionHistoryLimit(), source.getRevisionHistoryLimit())
               && Objects.equals(spec.getStrategy(), source.getStrategy())
               && Objects.equals(spec.getReplicas(), replicas)
-              && Objects.equals(spec.getTemplate(), template);
+              && Objects.equals(spec.getTemplate(), template)
+              && revision.equals(ConfigTracker.orEmpty(primary.getMetadata().getAnnotations())
+                  .get(PROMOTED_REVISION_ANNOTATION));
           if (same) {
             return false;
           }
+          Map<String, String> annotations =
+              new LinkedHashMap<>(ConfigTracker.orEmpty(primary.getMetadata().getAnnotations()));
+          annotations.put(PROMOTED_REVISION_ANNOTATION, revision);
+          primary.getMetadata().setAnnotations(annotations);
           spec.setProgressDeadlineSeconds(source.getProgressDeadlineSeconds());
           spec.setMinReadySeconds(source.getMinReadySeconds());
           spec.setRevisionHistoryLimit(source.getRevisionHistoryLimit());

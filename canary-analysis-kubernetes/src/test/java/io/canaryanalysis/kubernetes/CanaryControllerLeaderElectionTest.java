@@ -164,7 +164,8 @@ class CanaryControllerLeaderElectionTest {
    */
   private AnalysisEngine engine(TrafficRouter router) {
     return AnalysisEngine.builder()
-        .router("traefik", router)
+        .router(router)
+        .statusStore(CanaryResources.create(client))
         .workload(DeploymentWorkload.create(client))
         .clock((InstantSource) () -> START.plus(Duration.ofMinutes(2L * clockReads.incrementAndGet())))
         .build();
@@ -189,6 +190,11 @@ class CanaryControllerLeaderElectionTest {
     private final InMemoryRouter routes = new InMemoryRouter();
     final AtomicInteger reconciles = new AtomicInteger();
     final Semaphore ticks = new Semaphore(0);
+
+    @Override
+    public String kind() {
+      return "traefik";
+    }
 
     @Override
     public RouterCapabilities capabilities() {

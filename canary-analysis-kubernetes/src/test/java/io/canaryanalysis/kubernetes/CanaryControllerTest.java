@@ -42,7 +42,8 @@ class CanaryControllerTest {
       }
     };
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("traefik", new InMemoryRouter())
+        .router(new InMemoryRouter())
+        .statusStore(CanaryResources.create(client))
         .workload(workload)
         .eventSink(sink)
         .build();
@@ -75,7 +76,8 @@ class CanaryControllerTest {
       reported.countDown();
     };
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("traefik", new InMemoryRouter())
+        .router(new InMemoryRouter())
+        .statusStore(CanaryResources.create(client))
         .workload(DeploymentWorkload.create(client))
         .build();
 
@@ -101,7 +103,8 @@ class CanaryControllerTest {
         io.fabric8.kubernetes.api.model.GenericKubernetesResource.class);
     client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace("prod").resource(elsewhere).create();
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("traefik", new InMemoryRouter())
+        .router(new InMemoryRouter())
+        .statusStore(CanaryResources.create(client))
         .workload(DeploymentWorkload.create(client))
         .build();
     ScheduledThreadPoolExecutor idle = new ScheduledThreadPoolExecutor(1);

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -65,55 +66,77 @@ class CanaryResourcesTest {
             "Progressing", "New revision detected, progressing canary analysis.", time, time)))
         .build();
 
-    assertThat(resources.writeStatus(document.canary(), document.status(), status)).isTrue();
+    assertThat(resources.compareAndSet(document.canary(), status)).isPresent();
 
     CanaryDocument reread = resources.read(NAMESPACE, "podinfo").orElseThrow();
     assertThat(reread.status()).isEqualTo(status);
-    assertThat(reread.canary()).isEqualTo(document.canary());
+    assertThat(reread.canary().spec()).isEqualTo(document.canary().spec());
     assertThat(generation()).as("a status write leaves generation alone").isEqualTo(generation);
   }
 
   @Test
-  void anUnchangedStatusIsNotWritten() {
+  void theWriteIsAPutOfTheStatusSubresourceAndLeavesTheSpec() throws Exception {
     Fixtures.storeCanary(client, Fixtures.CANARY_YAML);
-    CanaryDocument document = resources.read(NAMESPACE, "podinfo").orElseThrow();
-    CanaryStatus status = CanaryStatus.builder().phase(CanaryPhase.INITIALIZED).build();
-    resources.writeStatus(document.canary(), document.status(), status);
-    String version = resourceVersion();
+    CanaryDocument read = resources.read(NAMESPACE, "podinfo").orElseThrow();
+    CanaryStatus first = CanaryStatus.builder().phase(CanaryPhase.PROGRESSING).canaryWeight(20).build();
 
-    assertThat(resources.writeStatus(document.canary(), status, status)).isFalse();
-    assertThat(resourceVersion()).isEqualTo(version);
+    Optional<String> won = resources.compareAndSet(read.canary(), first);
+
+    var request = server.getLastRequest();
+    assertThat(request.getMethod()).isEqualTo("PUT");
+    assertThat(request.getPath()).isEqualTo("/apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo/status");
+    assertThat(won).isPresent().get().isNotEqualTo(read.canary().resourceVersion());
+    CanaryDocument reread = resources.read(NAMESPACE, "podinfo").orElseThrow();
+    assertThat(reread.status()).isEqualTo(first);
+    assertThat(reread.canary().resourceVersion()).isEqualTo(won.get());
+    assertThat(reread.canary().spec()).isEqualTo(read.canary().spec());
   }
 
   @Test
-  void theWriteIsGuardedByTheUidSoARecreatedCanaryKeepsItsOwnStatus() throws Exception {
-    // The mock cannot fail a JSON Patch "test" operation; the API server answers 422, recorded here.
+  void aConflictFromAStaleReadIsALostRace() throws Exception {
+    // The mock does not check resourceVersion on the status subresource; the API server answers
+    // 409 to a PUT from a stale read, recorded here.
     Fixtures.storeCanary(client, Fixtures.CANARY_YAML);
-    CanaryDocument old = resources.read(NAMESPACE, "podinfo").orElseThrow();
-    server.expect().patch().withPath("/apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo/status")
-        .andReturn(422, Fixtures.status(422, "testing value /metadata/uid failed")).once();
+    CanaryDocument read = resources.read(NAMESPACE, "podinfo").orElseThrow();
+    server.expect().put().withPath("/apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo/status")
+        .andReturn(409, Fixtures.status(409, "Operation cannot be fulfilled on canaries.flagger.app "
+            + "\"podinfo\": the object has been modified; please apply your changes to the latest version "
+            + "and try again")).once();
 
-    boolean written = resources.writeStatus(old.canary(), old.status(),
-        CanaryStatus.builder().phase(CanaryPhase.FAILED).build());
-
-    assertThat(written).isFalse();
-    var request = server.getLastRequest();
-    assertThat(request.getHeader("Content-Type")).startsWith("application/json-patch+json");
-    assertThat(Fixtures.json(request.getBody().readUtf8()).get(0)).isEqualTo(Fixtures.json(
-        "{\"op\": \"test\", \"path\": \"/metadata/uid\", \"value\": \"" + old.canary().uid() + "\"}"));
+    assertThat(resources.compareAndSet(read.canary(),
+        CanaryStatus.builder().phase(CanaryPhase.FAILED).build())).isEmpty();
+    var body = Fixtures.json(server.getLastRequest().getBody().readUtf8());
+    assertThat(body.at("/metadata/resourceVersion").asText()).isEqualTo(read.canary().resourceVersion())
+        .isNotEmpty();
+    assertThat(body.at("/metadata/uid").asText()).isEqualTo(read.canary().uid());
+    assertThat(body.at("/status/phase").asText()).isEqualTo("Failed");
     assertThat(resources.read(NAMESPACE, "podinfo").orElseThrow().status().phase())
         .isEqualTo(CanaryPhase.INITIALIZING);
   }
 
   @Test
-  void aDeletedCanaryIsNotAnError() {
+  void aDeletedCanaryIsALostRaceNotAnError() {
     Fixtures.storeCanary(client, Fixtures.CANARY_YAML);
     CanaryDocument document = resources.read(NAMESPACE, "podinfo").orElseThrow();
     client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(NAMESPACE)
         .withName("podinfo").delete();
 
-    assertThat(resources.writeStatus(document.canary(), document.status(),
-        CanaryStatus.builder().phase(CanaryPhase.FAILED).build())).isFalse();
+    assertThat(resources.compareAndSet(document.canary(),
+        CanaryStatus.builder().phase(CanaryPhase.FAILED).build())).isEmpty();
+  }
+
+  @Test
+  void aRefusedWriteIsAProviderException() {
+    Fixtures.storeCanary(client, Fixtures.CANARY_YAML);
+    CanaryDocument document = resources.read(NAMESPACE, "podinfo").orElseThrow();
+    server.expect().put().withPath("/apis/flagger.app/v1beta1/namespaces/test/canaries/podinfo/status")
+        .andReturn(403, Fixtures.status(403, "canaries.flagger.app \"podinfo\" is forbidden")).once();
+
+    assertThatThrownBy(() -> resources.compareAndSet(document.canary(),
+        CanaryStatus.builder().phase(CanaryPhase.FAILED).build()))
+        .isInstanceOf(io.canaryanalysis.api.ProviderException.class);
+    assertThat(resources.read(NAMESPACE, "podinfo").orElseThrow().status().phase())
+        .isEqualTo(CanaryPhase.INITIALIZING);
   }
 
   @Test

@@ -64,12 +64,12 @@ class EndToEndTest {
       }
     };
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("traefik", router)
+        .router(router)
+        .statusStore(CanaryResources.create(client))
         .workload(DeploymentWorkload.create(client))
         .eventSink(KubernetesEventSink.create(client))
-        .metricProvider(prometheus)
-        .builtinMetricQueries((name, kind) -> Optional.of(
-            "sum(rate(requests{namespace=\"{{ namespace }}\",code!~\"5..\"}[{{ interval }}]))"))
+        .metrics(new io.canaryanalysis.api.MetricBackend(prometheus, (name, kind) -> Optional.of(
+            "sum(rate(requests{namespace=\"{{ namespace }}\",code!~\"5..\"}[{{ interval }}]))"), null))
         .clock((InstantSource) now::get)
         .build();
     controller = CanaryController.builder(client, engine).namespace(NAMESPACE).build();

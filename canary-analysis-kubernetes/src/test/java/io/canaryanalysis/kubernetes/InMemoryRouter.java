@@ -17,6 +17,11 @@ final class InMemoryRouter implements TrafficRouter {
   final List<String> finalized = new CopyOnWriteArrayList<>();
 
   @Override
+  public String kind() {
+    return "traefik";
+  }
+
+  @Override
   public RouterCapabilities capabilities() {
     return RouterCapabilities.WEIGHTS_ONLY;
   }

@@ -53,7 +53,8 @@ class RevertOnDeletionTest {
     Fixtures.createAll(client);
     Fixtures.rolledOut(client, "podinfo");
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("traefik", router)
+        .router(router)
+        .statusStore(CanaryResources.create(client))
         .workload(DeploymentWorkload.create(client))
         .eventSink(KubernetesEventSink.create(client))
         .clock((InstantSource) now::get)

@@ -2,14 +2,12 @@ package io.canaryanalysis.examples;
 
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.kubernetes.CanaryController;
+import io.canaryanalysis.kubernetes.CanaryResources;
 import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
-import io.canaryanalysis.metrics.prometheus.PrometheusBuiltinQueries;
-import io.canaryanalysis.metrics.prometheus.PrometheusClient;
-import io.canaryanalysis.metrics.prometheus.PrometheusMetricProvider;
-import io.canaryanalysis.metrics.prometheus.PrometheusProviderFactory;
+import io.canaryanalysis.metrics.prometheus.PrometheusMetrics;
 import io.canaryanalysis.providers.istio.IstioRouter;
 import io.canaryanalysis.providers.nginx.NginxRouter;
 import io.canaryanalysis.providers.traefik.TraefikRouter;
@@ -89,15 +87,13 @@ public final class EmbeddedController {
       InstantSource clock) {
     KubernetesEventSink events = KubernetesEventSink.create(client);
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("istio", IstioRouter.builder(client).build())
-        .router("traefik", TraefikRouter.create(client))
-        .router("nginx", NginxRouter.builder(client).build())
+        .router(IstioRouter.builder(client).build())
+        .router(TraefikRouter.create(client))
+        .router(NginxRouter.builder(client).build())
         .defaultRouterKind("istio")
         .workload(DeploymentWorkload.create(client))
-        .metricProvider(new PrometheusMetricProvider(
-            PrometheusClient.builder(settings.prometheusAddress()).build()))
-        .builtinMetricQueries(new PrometheusBuiltinQueries())
-        .metricProviderFactory(new PrometheusProviderFactory(KubernetesSecretResolver.create(client)))
+        .statusStore(CanaryResources.create(client))
+        .metrics(PrometheusMetrics.backend(settings.prometheusAddress(), KubernetesSecretResolver.create(client)))
         .metricTemplateSource(KubernetesMetricTemplates.create(client))
         .webhookCaller(HttpWebhookCaller.create())
         .eventSink(events)

@@ -9,6 +9,8 @@ import java.util.Objects;
  *
  * @param uid the Kubernetes UID, used for owner references on generated objects; null when the
  *     canary is not (yet) a stored object, for example in a simulation
+ * @param resourceVersion the stored object's version when it was read, the compare-and-set guard of
+ *     {@link io.canaryanalysis.api.StatusStore}; null when not stored
  */
 public record Canary(
     String name,
@@ -16,7 +18,8 @@ public record Canary(
     String uid,
     Map<String, String> labels,
     Map<String, String> annotations,
-    CanarySpec spec) {
+    CanarySpec spec,
+    String resourceVersion) {
 
   /** Flagger's API version, used for owner references. */
   public static final String API_VERSION = "flagger.app/v1beta1";
@@ -30,6 +33,12 @@ public record Canary(
     Objects.requireNonNull(spec, "spec");
   }
 
+  /** A canary without a stored version. */
+  public Canary(String name, String namespace, String uid, Map<String, String> labels,
+      Map<String, String> annotations, CanarySpec spec) {
+    this(name, namespace, uid, labels, annotations, spec, null);
+  }
+
   public static Canary of(String name, String namespace, CanarySpec spec) {
     return new Canary(name, namespace, null, Map.of(), Map.of(), spec);
   }
@@ -40,6 +49,11 @@ public record Canary(
   }
 
   public Canary withSpec(CanarySpec newSpec) {
-    return new Canary(name, namespace, uid, labels, annotations, newSpec);
+    return new Canary(name, namespace, uid, labels, annotations, newSpec, resourceVersion);
+  }
+
+  /** This canary as stored at {@code version}. */
+  public Canary withResourceVersion(String version) {
+    return new Canary(name, namespace, uid, labels, annotations, spec, version);
   }
 }

@@ -10,7 +10,12 @@ import java.util.Optional;
  * {@code status} of a Canary: Flagger's fields plus what Flagger lacks ({@code lastFailure}) and the
  * bookkeeping the engine needs to be restartable from the stored status alone.
  *
- * @param canaryWeight the last weight the engine wrote (informational; the router is authoritative)
+ * <p>The persisted status is the intent: every tick first brings the routes, the replicas and the
+ * primary's revision back to what this status says, then decides, persists the new status with
+ * compare-and-set, and only then acts (see {@code AnalysisEngine}).
+ *
+ * @param canaryWeight the canary's share of traffic the routes must carry (the intent; the router
+ *     is converged to it at the start of every tick)
  * @param failedChecks failed ticks in the current run (cumulative, as Flagger); kept, not reset,
  *     when the run fails, so a Failed canary shows how many checks failed
  * @param iterations analysed iterations (blue/green and A/B)
@@ -25,6 +30,13 @@ import java.util.Optional;
  * @param notReadySince extension: when the canary or primary was first seen not ready in the
  *     current wait, for the engine's own progress deadline; null when not waiting
  * @param preRolloutPassed extension: pre-rollout hooks passed in this run, so they run once per run
+ * @param mirrored extension: the routes mirror traffic to the canary (the intent, like canaryWeight)
+ * @param pendingPostRollout extension: the payload phase of post-rollout hooks decided but not yet
+ *     delivered; they are called (again) until a status without it is persisted, so they are
+ *     at-least-once across crashes; null when none are pending
+ * @param decision extension: the sequence number of the last persisted decision; webhook payloads
+ *     carry the number of the decision they belong to, so a call repeated after a crash carries the
+ *     same number and receivers can de-duplicate
  */
 public record CanaryStatus(
     CanaryPhase phase,
@@ -39,7 +51,10 @@ public record CanaryStatus(
     FailureReason lastFailure,
     Instant lastAnalysisTime,
     Instant notReadySince,
-    boolean preRolloutPassed) {
+    boolean preRolloutPassed,
+    boolean mirrored,
+    CanaryPhase pendingPostRollout,
+    int decision) {
 
   public CanaryStatus {
     phase = phase == null ? CanaryPhase.INITIALIZING : phase;
@@ -76,6 +91,9 @@ public record CanaryStatus(
     b.lastAnalysisTime = lastAnalysisTime;
     b.notReadySince = notReadySince;
     b.preRolloutPassed = preRolloutPassed;
+    b.mirrored = mirrored;
+    b.pendingPostRollout = pendingPostRollout;
+    b.decision = decision;
     return b;
   }
 
@@ -94,6 +112,9 @@ public record CanaryStatus(
     private Instant lastAnalysisTime;
     private Instant notReadySince;
     private boolean preRolloutPassed;
+    private boolean mirrored;
+    private CanaryPhase pendingPostRollout;
+    private int decision;
 
     private Builder() {}
 
@@ -162,10 +183,25 @@ public record CanaryStatus(
       return this;
     }
 
+    public Builder mirrored(boolean mirrored) {
+      this.mirrored = mirrored;
+      return this;
+    }
+
+    public Builder pendingPostRollout(CanaryPhase pendingPostRollout) {
+      this.pendingPostRollout = pendingPostRollout;
+      return this;
+    }
+
+    public Builder decision(int decision) {
+      this.decision = decision;
+      return this;
+    }
+
     public CanaryStatus build() {
       return new CanaryStatus(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec,
           lastPromotedSpec, trackedConfigs, lastTransitionTime, conditions, lastFailure,
-          lastAnalysisTime, notReadySince, preRolloutPassed);
+          lastAnalysisTime, notReadySince, preRolloutPassed, mirrored, pendingPostRollout, decision);
     }
   }
 }

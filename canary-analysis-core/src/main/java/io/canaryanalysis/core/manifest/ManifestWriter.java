@@ -281,6 +281,13 @@ final class ManifestWriter {
     putTime(s, "lastAnalysisTime", status.lastAnalysisTime());
     putTime(s, "notReadySince", status.notReadySince());
     putTrue(s, "preRolloutPassed", status.preRolloutPassed());
+    putTrue(s, "mirrored", status.mirrored());
+    if (status.pendingPostRollout() != null) {
+      s.put("pendingPostRollout", status.pendingPostRollout().flaggerName());
+    }
+    if (status.decision() > 0) {
+      s.put("decision", status.decision());
+    }
     return s;
   }
 

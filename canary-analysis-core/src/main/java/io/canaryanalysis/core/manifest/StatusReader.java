@@ -13,7 +13,8 @@ import java.util.stream.Collectors;
 
 /**
  * Reads {@code status} of a stored Canary: Flagger's fields plus this project's extensions
- * ({@code lastFailure}, {@code lastAnalysisTime}, {@code notReadySince}, {@code preRolloutPassed}).
+ * ({@code lastFailure}, {@code lastAnalysisTime}, {@code notReadySince}, {@code preRolloutPassed},
+ * {@code mirrored}, {@code pendingPostRollout}, {@code decision}).
  */
 final class StatusReader {
   /** Flagger status fields the model does not keep: reported as notices, not errors, so stored canaries load. */
@@ -56,6 +57,17 @@ final class StatusReader {
     b.lastAnalysisTime(s.timestamp("lastAnalysisTime"));
     b.notReadySince(s.timestamp("notReadySince"));
     b.preRolloutPassed(s.bool("preRolloutPassed"));
+    b.mirrored(s.bool("mirrored"));
+    String pending = s.string("pendingPostRollout");
+    if (pending != null) {
+      CanaryPhase phase = CanaryPhase.fromFlaggerName(pending).orElse(null);
+      if (phase == null) {
+        s.error("pendingPostRollout", "unknown phase \"" + pending + "\"");
+      } else {
+        b.pendingPostRollout(phase);
+      }
+    }
+    b.decision(s.integer("decision", 0));
     for (String field : FLAGGER_FIELDS_NOT_KEPT) {
       if (s.take(field) != null) {
         s.problems().notice(s.pathOf(field), "not kept by canary-analysis; ignored");

@@ -180,6 +180,11 @@ class RouterCapabilityValidationTest {
 
   /** A router with fixed capabilities and validation, for the parts of the SPI the validator uses. */
   private static final class FixedRouter implements TrafficRouter {
+    @Override
+    public String kind() {
+      return "fixed";
+    }
+
     private final RouterCapabilities capabilities;
     private final java.util.function.Function<Canary, List<SpecProblem>> validation;
 

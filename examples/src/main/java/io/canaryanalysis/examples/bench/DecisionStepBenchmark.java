@@ -1,6 +1,7 @@
 package io.canaryanalysis.examples.bench;
 
 import io.canaryanalysis.api.EventSink;
+import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
@@ -67,13 +68,14 @@ public class DecisionStepBenchmark {
     midAnalysis = atTwenty.status();
     Instant now = midAnalysis.lastAnalysisTime().plus(Duration.ofMinutes(1));
     engine = AnalysisEngine.builder()
-        .router("istio", new FixedRouter(new TrafficSplit(80, 20, false)))
+        .router(new FixedRouter(new TrafficSplit(80, 20, false)))
         .workload(new ReadyWorkload(midAnalysis.lastAppliedSpec()))
+        .statusStore((c, next) -> Optional.of("2"))
         .webhookCaller((hook, payload) -> WebhookResult.status(200))
         .eventSink(EventSink.discarding())
-        .metricProvider(new ConstantMetricProvider(99.9))
-        .builtinMetricQueries((name, kind) -> Optional.of(
-            MetricCheck.REQUEST_SUCCESS_RATE.equals(name) ? BenchCanaries.ISTIO_SUCCESS_RATE : BenchCanaries.ISTIO_DURATION))
+        .metrics(new MetricBackend(new ConstantMetricProvider(99.9), (name, kind) -> Optional.of(
+            MetricCheck.REQUEST_SUCCESS_RATE.equals(name) ? BenchCanaries.ISTIO_SUCCESS_RATE : BenchCanaries.ISTIO_DURATION),
+            null))
         .clock(() -> now)
         .build();
     TickReport check = engine.reconcile(canary, midAnalysis);
@@ -94,6 +96,11 @@ public class DecisionStepBenchmark {
 
     FixedRouter(TrafficSplit split) {
       this.split = split;
+    }
+
+    @Override
+    public String kind() {
+      return "istio";
     }
 
     @Override

@@ -80,6 +80,12 @@ public final class IstioRouter implements TrafficRouter {
     return objects.apiVersion();
   }
 
+  /** {@code spec.provider: istio}. */
+  @Override
+  public String kind() {
+    return "istio";
+  }
+
   @Override
   public RouterCapabilities capabilities() {
     return CAPABILITIES;

@@ -56,6 +56,12 @@ public final class NginxRouter implements TrafficRouter {
     return new Builder(client);
   }
 
+  /** {@code spec.provider: nginx}. */
+  @Override
+  public String kind() {
+    return "nginx";
+  }
+
   @Override
   public RouterCapabilities capabilities() {
     return CAPABILITIES;

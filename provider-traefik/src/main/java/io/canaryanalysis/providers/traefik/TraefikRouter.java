@@ -124,6 +124,12 @@ public final class TraefikRouter implements TrafficRouter {
     }
   }
 
+  /** {@code spec.provider: traefik}. */
+  @Override
+  public String kind() {
+    return "traefik";
+  }
+
   @Override
   public RouterCapabilities capabilities() {
     return RouterCapabilities.WEIGHTS_ONLY;

@@ -1,0 +1,171 @@
+package io.canaryanalysis.core;
+
+import io.canaryanalysis.api.MetricBackend;
+import io.canaryanalysis.api.MetricProvider;
+import io.canaryanalysis.api.MetricQuery;
+import io.canaryanalysis.api.MetricResult;
+import io.canaryanalysis.api.MetricTemplateSource;
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.MetricCheck;
+import io.canaryanalysis.api.spec.MetricTemplate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The engine's metric calls for one canary: finds the query (inline, builtin for the router kind,
+ * or a MetricTemplate), renders it, runs it on the right provider, and turns every failure into a
+ * {@link MetricOutcome} instead of an exception. Part of the shell: only SPI calls and error texts.
+ */
+final class MetricCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(MetricCalls.class);
+
+  private final MetricBackend metrics;
+  private final MetricTemplateSource templates;
+  private final Canary canary;
+  private final String routerKind;
+  private final Instant now;
+
+  MetricCalls(MetricBackend metrics, MetricTemplateSource templates, Canary canary,
+      String routerKind, Instant now) {
+    this.metrics = metrics;
+    this.templates = templates;
+    this.canary = canary;
+    this.routerKind = routerKind;
+    this.now = now;
+  }
+
+  MetricOutcome evaluate(MetricCheck check) {
+    MetricOutcome outcome = check.templateRef() != null ? evaluateTemplate(check)
+        : evaluateWithDefaultProvider(check);
+    LOG.debug("canary {}: metric {} -> {}", canary.key(), check.name(), outcome);
+    return outcome;
+  }
+
+  private MetricOutcome evaluateWithDefaultProvider(MetricCheck check) {
+    String failedPrefix = check.query() != null
+        ? "Prometheus query failed for " + check.name() + ": " : "Prometheus query failed: ";
+    String template;
+    if (check.query() != null) {
+      template = check.query();
+    } else if (check.isBuiltin()) {
+      Optional<String> builtin = metrics.builtinQueries().template(check.name(), routerKind);
+      if (builtin.isEmpty()) {
+        return new MetricOutcome.SetupError(failedPrefix + "no builtin query for "
+            + check.name() + " with router " + routerKind);
+      }
+      template = builtin.get();
+    } else {
+      return new MetricOutcome.SetupError("Metric query failed for " + check.name()
+          + ": no usable metrics template and query were configured");
+    }
+    if (metrics.defaultProvider() == null) {
+      return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
+    }
+    String query;
+    try {
+      query = QueryTemplates.render(template, canary, check);
+    } catch (IllegalArgumentException e) {
+      return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
+    }
+    return run(metrics.defaultProvider(), query, check);
+  }
+
+  private MetricOutcome evaluateTemplate(MetricCheck check) {
+    String namespace = templateNamespace(check);
+    String templateKey = check.templateRef().name() + "." + namespace;
+    if (templates == null || metrics.templateProviders() == null) {
+      return new MetricOutcome.SetupError("Metric template " + templateKey
+          + " error: no metric template source and provider factory are configured");
+    }
+    Optional<MetricTemplate> template;
+    try {
+      template = templates.find(namespace, check.templateRef().name());
+    } catch (RuntimeException e) {
+      return new MetricOutcome.SetupError("Metric template " + templateKey + " error: " + e.getMessage());
+    }
+    if (template.isEmpty()) {
+      return new MetricOutcome.SetupError("Metric template " + templateKey
+          + " error: metric template not found");
+    }
+    MetricProvider provider;
+    try {
+      provider = metrics.templateProviders().create(template.get().provider(), namespace);
+    } catch (RuntimeException e) {
+      return new MetricOutcome.SetupError("Metric template " + templateKey + " provider "
+          + template.get().provider().type() + " error: " + e.getMessage());
+    }
+    String query;
+    try {
+      query = QueryTemplates.render(template.get().query(), canary, check);
+    } catch (IllegalArgumentException e) {
+      return new MetricOutcome.SetupError("Metric template " + templateKey
+          + " query render error: " + e.getMessage());
+    }
+    return run(provider, query, check);
+  }
+
+  private MetricOutcome run(MetricProvider provider, String query, MetricCheck check) {
+    MetricResult result;
+    try {
+      result = provider.query(new MetricQuery(query, check.kind(), check.aggregation(), now, check.name()));
+    } catch (RuntimeException e) {
+      String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      LOG.warn("canary {}: metric {} query failed: {}", canary.key(), check.name(), cause);
+      result = MetricResult.failed(cause);
+    }
+    return new MetricOutcome.Measured(result == null
+        ? MetricResult.failed("the provider returned no result") : result);
+  }
+
+  /** What is wrong with the providers the checks use; empty when every one answers. */
+  List<String> providerProblems() {
+    List<String> problems = new ArrayList<>();
+    boolean defaultChecked = false;
+    for (MetricCheck check : canary.spec().analysis().metrics()) {
+      if (check.templateRef() == null) {
+        if (!defaultChecked) {
+          defaultChecked = true;
+          if (metrics.defaultProvider() == null) {
+            problems.add("no metric provider is configured for " + check.name());
+          } else if (!isOnline(metrics.defaultProvider())) {
+            problems.add("the metrics server for " + check.name() + " is not answering");
+          }
+        }
+        continue;
+      }
+      String namespace = templateNamespace(check);
+      String templateKey = check.templateRef().name() + "." + namespace;
+      try {
+        Optional<MetricTemplate> template = templates == null || metrics.templateProviders() == null
+            ? Optional.empty() : templates.find(namespace, check.templateRef().name());
+        if (template.isEmpty()) {
+          problems.add("metric template " + templateKey + " not found");
+        } else if (!isOnline(metrics.templateProviders().create(template.get().provider(), namespace))) {
+          problems.add("the " + template.get().provider().type() + " provider of metric template "
+              + templateKey + " is not answering");
+        }
+      } catch (RuntimeException e) {
+        problems.add("metric template " + templateKey + ": " + e.getMessage());
+      }
+    }
+    return problems;
+  }
+
+  private boolean isOnline(MetricProvider provider) {
+    try {
+      return provider.isOnline();
+    } catch (RuntimeException e) {
+      LOG.warn("canary {}: metric provider check failed: {}", canary.key(), e.getMessage());
+      return false;
+    }
+  }
+
+  /** The template's namespace: {@code templateRef.namespace}, or the canary's own. */
+  private String templateNamespace(MetricCheck check) {
+    return check.templateRef().namespace() == null ? canary.namespace() : check.templateRef().namespace();
+  }
+}

@@ -3,9 +3,11 @@ package io.canaryanalysis.core.manifest;
 import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.AutoscalerRef;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
@@ -13,6 +15,7 @@ import io.canaryanalysis.api.spec.NoDataPolicy;
 import io.canaryanalysis.api.spec.ObjectMetadata;
 import io.canaryanalysis.api.spec.ObjectReference;
 import io.canaryanalysis.api.spec.ProviderRef;
+import io.canaryanalysis.api.spec.ScalerReplicas;
 import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
@@ -82,7 +85,7 @@ final class CanaryReader {
     String metricsServer = s.string("metricsServer");
     ObjectReference targetRef = reference(s, "targetRef", true);
     ObjectReference ingressRef = reference(s, "ingressRef", false);
-    s.unsupported("autoscalerRef", "scale the primary with your own autoscaler");
+    AutoscalerRef autoscalerRef = autoscalerRef(s);
     s.unsupported("routeRef", "it is used by the apisix provider only");
     s.unsupported("upstreamRef", "it is used by the gloo provider only");
     CanaryService service = null;
@@ -117,7 +120,7 @@ final class CanaryReader {
     if (targetRef == null || service == null) {
       return null;
     }
-    return new CanarySpec(targetRef, ingressRef, service, provider, metricsServer, analysis,
+    return new CanarySpec(targetRef, ingressRef, autoscalerRef, service, provider, metricsServer, analysis,
         progressDeadlineSeconds, skipAnalysis, suspend, revertOnDeletion);
   }
 
@@ -152,6 +155,42 @@ final class CanaryReader {
     return name == null ? null : new ObjectReference(apiVersion, kind, name);
   }
 
+  private static AutoscalerRef autoscalerRef(Fields parent) {
+    Fields ref = parent.object("autoscalerRef");
+    if (ref == null) {
+      return null;
+    }
+    String apiVersion = ref.string("apiVersion");
+    String kind = ref.string("kind");
+    String name = ref.requiredString("name");
+    ScalerReplicas replicas = null;
+    Fields replicaFields = ref.object("primaryScalerReplicas");
+    if (replicaFields != null) {
+      replicas = new ScalerReplicas(replicaFields.integer("minReplicas"), replicaFields.integer("maxReplicas"));
+      replicaFields.finish();
+    }
+    Map<String, String> queries = ref.stringMap("primaryScalerQueries");
+    ref.finish();
+    return name == null ? null : new AutoscalerRef(apiVersion, kind, name, replicas, queries);
+  }
+
+  private static List<GatewayRef> gatewayRefs(Fields parent) {
+    List<GatewayRef> result = new ArrayList<>();
+    for (Fields g : parent.objects("gatewayRefs")) {
+      String group = g.string("group");
+      String kind = g.string("kind");
+      String namespace = g.string("namespace");
+      String name = g.requiredString("name");
+      String sectionName = g.string("sectionName");
+      Integer port = g.integer("port");
+      g.finish();
+      if (name != null) {
+        result.add(new GatewayRef(group, kind, namespace, name, sectionName, port));
+      }
+    }
+    return result;
+  }
+
   private static CanaryService readService(Fields f) {
     CanaryService.Builder b = CanaryService.builder();
     b.name(f.string("name"));
@@ -169,6 +208,8 @@ final class CanaryReader {
     b.headless(f.bool("headless"));
     b.hosts(f.strings("hosts"));
     b.gateways(f.strings("gateways"));
+    b.gatewayRefs(gatewayRefs(f));
+    b.backendTimeout(f.string("backendTimeout"));
     b.match(matches(f, "match"));
     b.rewrite(f.tree("rewrite"));
     b.timeout(f.string("timeout"));
@@ -180,8 +221,6 @@ final class CanaryReader {
     b.primary(objectMetadata(f, "primary"));
     b.canary(objectMetadata(f, "canary"));
     f.unsupported("trafficDistribution", null);
-    f.unsupported("backendTimeout", "it is used by the Gateway API provider only");
-    f.unsupported("gatewayRefs", "it is used by the Gateway API provider only");
     f.unsupported("mirror", "it is used by the Gateway API provider only; use spec.analysis.mirror");
     f.unsupported("delegation", "Istio delegate VirtualServices are not generated");
     f.unsupported("meshName", "it is used by the App Mesh provider only");

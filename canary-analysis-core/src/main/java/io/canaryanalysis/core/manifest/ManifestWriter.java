@@ -2,9 +2,11 @@ package io.canaryanalysis.core.manifest;
 
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.AutoscalerRef;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
@@ -12,6 +14,7 @@ import io.canaryanalysis.api.spec.MetricTemplate;
 import io.canaryanalysis.api.spec.NoDataPolicy;
 import io.canaryanalysis.api.spec.ObjectMetadata;
 import io.canaryanalysis.api.spec.ObjectReference;
+import io.canaryanalysis.api.spec.ScalerReplicas;
 import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
@@ -90,6 +93,9 @@ final class ManifestWriter {
     if (spec.ingressRef() != null) {
       s.put("ingressRef", reference(spec.ingressRef()));
     }
+    if (spec.autoscalerRef() != null) {
+      s.put("autoscalerRef", autoscalerRef(spec.autoscalerRef()));
+    }
     if (spec.progressDeadlineSeconds() != CanarySpec.DEFAULT_PROGRESS_DEADLINE_SECONDS) {
       s.put("progressDeadlineSeconds", spec.progressDeadlineSeconds());
     }
@@ -111,6 +117,33 @@ final class ManifestWriter {
     return r;
   }
 
+  private static Map<String, Object> autoscalerRef(AutoscalerRef ref) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    put(r, "apiVersion", ref.apiVersion());
+    put(r, "kind", ref.kind());
+    r.put("name", ref.name());
+    ScalerReplicas replicas = ref.primaryScalerReplicas();
+    if (replicas != null) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      put(p, "minReplicas", replicas.minReplicas());
+      put(p, "maxReplicas", replicas.maxReplicas());
+      r.put("primaryScalerReplicas", p);
+    }
+    putMap(r, "primaryScalerQueries", ref.primaryScalerQueries());
+    return r;
+  }
+
+  private static Map<String, Object> gatewayRef(GatewayRef ref) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    put(r, "group", ref.group());
+    put(r, "kind", ref.kind());
+    put(r, "namespace", ref.namespace());
+    r.put("name", ref.name());
+    put(r, "sectionName", ref.sectionName());
+    put(r, "port", ref.port());
+    return r;
+  }
+
   private static Map<String, Object> service(CanaryService service) {
     Map<String, Object> s = new LinkedHashMap<>();
     put(s, "name", service.name());
@@ -127,6 +160,12 @@ final class ManifestWriter {
     putTrue(s, "headless", service.headless());
     putList(s, "hosts", service.hosts());
     putList(s, "gateways", service.gateways());
+    if (!service.gatewayRefs().isEmpty()) {
+      List<Object> refs = new ArrayList<>();
+      service.gatewayRefs().forEach(ref -> refs.add(gatewayRef(ref)));
+      s.put("gatewayRefs", refs);
+    }
+    put(s, "backendTimeout", service.backendTimeout());
     putMatches(s, "match", service.match());
     putTree(s, "rewrite", service.rewrite());
     put(s, "timeout", service.timeout());

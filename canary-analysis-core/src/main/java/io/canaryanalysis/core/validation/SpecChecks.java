@@ -60,6 +60,7 @@ final class SpecChecks {
     provider(spec);
     targetRef(spec);
     ingressRef(spec);
+    autoscalerRefNotSupportedYet(spec);
     if (spec.metricsServer() != null && !isHttpUrl(spec.metricsServer())) {
       problem("spec.metricsServer", "must be an http or https URL with a host");
     }
@@ -115,6 +116,14 @@ final class SpecChecks {
     String kind = spec.ingressRef().kind();
     if (kind != null && !kind.equals("Ingress")) {
       problem("spec.ingressRef.kind", "must be Ingress");
+    }
+  }
+
+  /** Until the Kubernetes module copies autoscalers for the primary; delete with that work. */
+  private void autoscalerRefNotSupportedYet(CanarySpec spec) {
+    if (spec.autoscalerRef() != null) {
+      problem("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's autoscaler "
+          + "is not generated; remove autoscalerRef and scale the primary with your own autoscaler");
     }
   }
 

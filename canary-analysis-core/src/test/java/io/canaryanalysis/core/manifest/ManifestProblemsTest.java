@@ -52,8 +52,8 @@ class ManifestProblemsTest {
     List<SpecProblem> problems = problems(HEADER + "spec:\n"
         + "  provider: linkerd\n"
         + "  targetRef:\n    name: podinfo\n"
-        + "  autoscalerRef:\n    apiVersion: autoscaling/v2\n    kind: HorizontalPodAutoscaler\n    name: podinfo\n"
-        + "  service:\n    port: 80\n    gatewayRefs:\n      - name: gw\n    meshName: global\n"
+        + "  routeRef:\n    name: podinfo\n"
+        + "  service:\n    port: 80\n    trafficDistribution: PreferClose\n    meshName: global\n"
         + "    unmanagedMetadata:\n      labels: [a]\n"
         + "  analysis:\n    interval: 1m\n    threshold: 5\n    stepWeight: 5\n"
         + "    sessionAffinity:\n      cookieName: c\n      secure: true\n"
@@ -61,8 +61,8 @@ class ManifestProblemsTest {
     assertThat(problems).containsExactly(
         new SpecProblem("spec.provider", "the linkerd provider is not supported by canary-analysis; "
             + "use one of istio, kubernetes, nginx, traefik"),
-        new SpecProblem("spec.autoscalerRef", "not supported by canary-analysis; scale the primary with your own autoscaler"),
-        new SpecProblem("spec.service.gatewayRefs", "not supported by canary-analysis; it is used by the Gateway API provider only"),
+        new SpecProblem("spec.routeRef", "not supported by canary-analysis; it is used by the apisix provider only"),
+        new SpecProblem("spec.service.trafficDistribution", "not supported by canary-analysis"),
         new SpecProblem("spec.service.meshName", "not supported by canary-analysis; it is used by the App Mesh provider only"),
         new SpecProblem("spec.service.unmanagedMetadata", "not supported by canary-analysis"),
         new SpecProblem("spec.analysis.match[0].ignoreUriCase", "not supported by canary-analysis"),

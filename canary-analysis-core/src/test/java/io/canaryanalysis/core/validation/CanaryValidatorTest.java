@@ -80,6 +80,14 @@ class CanaryValidatorTest {
   }
 
   @Test
+  void autoscalerRefIsRefusedUntilAutoscalersAreImplemented() {
+    assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", null, Map.of())))))
+        .containsExactly(p("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's "
+            + "autoscaler is not generated; remove autoscalerRef and scale the primary with your own autoscaler"));
+  }
+
+  @Test
   void targetRefNeedsANameAndADeployment() {
     assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "Deployment", " ")))))
         .containsExactly(p("spec.targetRef.name", "required"));

@@ -2,9 +2,9 @@ package io.canaryanalysis.kubernetes;
 
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.status.CanaryStatus;
-import io.canaryanalysis.core.manifest.CanaryDocument;
-import io.canaryanalysis.core.manifest.CanaryManifests;
-import io.canaryanalysis.core.manifest.ManifestException;
+import io.canaryanalysis.manifest.CanaryDocument;
+import io.canaryanalysis.manifest.CanaryManifests;
+import io.canaryanalysis.manifest.ManifestException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

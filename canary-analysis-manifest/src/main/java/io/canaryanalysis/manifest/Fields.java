@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.Arrays;
 
 /**
  * Typed, path-aware reads of one JSON object of a manifest. Every field read is marked as known;
@@ -273,6 +276,22 @@ final class Fields {
     @SuppressWarnings("unchecked")
     Map<String, Object> result = (Map<String, Object>) Trees.toJava(value);
     return result;
+  }
+
+  /** Parses an enum-valued field; reports an unknown value with the accepted ones. */
+  <E> E choice(String field, E[] values, Function<E, String> manifestValue, E absent) {
+    String text = string(field);
+    if (text == null) {
+      return absent;
+    }
+    for (E value : values) {
+      if (manifestValue.apply(value).equals(text)) {
+        return value;
+      }
+    }
+    error(field, "unknown value \"" + text + "\"; expected one of "
+        + Arrays.stream(values).map(manifestValue).collect(Collectors.joining(", ")));
+    return absent;
   }
 
   /** Reports every field that was not read as unknown. */

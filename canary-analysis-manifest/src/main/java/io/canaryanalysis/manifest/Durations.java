@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import java.time.Duration;
 import java.util.regex.Matcher;

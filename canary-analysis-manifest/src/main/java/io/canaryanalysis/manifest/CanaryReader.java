@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
@@ -344,10 +344,10 @@ final class CanaryReader {
       templateRef = refName == null ? null : new TemplateRef(refName, refNamespace);
     }
     Map<String, String> variables = m.stringMap("templateVariables");
-    MetricKind kind = choice(m, "kind", MetricKind.values(), MetricKind::manifestValue, null);
+    MetricKind kind = m.choice("kind", MetricKind.values(), MetricKind::manifestValue, null);
     SeriesAggregation aggregation =
-        choice(m, "aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
-    NoDataPolicy onNoData = choice(m, "onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
+        m.choice("aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
+    NoDataPolicy onNoData = m.choice("onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
     m.finish();
     if (name == null) {
       return null;
@@ -490,22 +490,6 @@ final class CanaryReader {
           + found.stream().map(m -> m.type().fieldName()).collect(Collectors.joining(" and ")));
     }
     return null;
-  }
-
-  /** Parses an enum-valued field; reports an unknown value with the accepted ones. */
-  static <E> E choice(Fields f, String field, E[] values, Function<E, String> manifestValue, E absent) {
-    String text = f.string(field);
-    if (text == null) {
-      return absent;
-    }
-    for (E value : values) {
-      if (manifestValue.apply(value).equals(text)) {
-        return value;
-      }
-    }
-    f.error(field, "unknown value \"" + text + "\"; expected one of "
-        + Arrays.stream(values).map(manifestValue).collect(Collectors.joining(", ")));
-    return absent;
   }
 
   private static List<String> sorted(Set<String> values) {

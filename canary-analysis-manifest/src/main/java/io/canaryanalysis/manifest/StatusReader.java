@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CanaryStatus;
@@ -69,7 +69,7 @@ final class StatusReader {
     String type = c.requiredString("type");
     ConditionStatus status = null;
     if (c.has("status")) {
-      status = CanaryReader.choice(c, "status", ConditionStatus.values(), ConditionStatus::value, null);
+      status = c.choice("status", ConditionStatus.values(), ConditionStatus::value, null);
     } else {
       c.take("status");
       c.required("status");
@@ -88,7 +88,7 @@ final class StatusReader {
   private static FailureReason failure(Fields f) {
     CheckKind kind = null;
     if (f.has("kind")) {
-      kind = CanaryReader.choice(f, "kind", CheckKind.values(), CheckKind::name, null);
+      kind = f.choice("kind", CheckKind.values(), CheckKind::name, null);
     } else {
       f.take("kind");
       f.required("kind");

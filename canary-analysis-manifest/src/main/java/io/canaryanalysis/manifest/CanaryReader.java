@@ -31,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Reads a Flagger {@code Canary} document into the model, reporting every problem with its path. */
@@ -44,12 +43,18 @@ final class CanaryReader {
       "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "knative", "kuma", "linkerd", "osm",
       "skipper", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3");
 
+  private static final ObjectReference PLACEHOLDER_REF = new ObjectReference(null, null, "");
+
   private CanaryReader() {}
 
-  /** The canary document, or null when it has errors (they are in {@code doc.problems()}). */
+  /**
+   * The canary document. When {@code doc.problems()} gained errors, the canary is partial: a field
+   * that could not be read has its default, or a blank placeholder where it is required, and list
+   * elements keep their places. It is good for semantic checks only, whose problems on and under a
+   * reported path are left out ({@link ManifestReader}).
+   */
   static CanaryDocument read(Fields doc, String defaultNamespace) {
     Problems problems = doc.problems();
-    int errorsBefore = problems.errorCount();
     int noticesBefore = problems.noticeCount();
     doc.skip("apiVersion", "kind");
     Metadata metadata = Metadata.read(doc, defaultNamespace);
@@ -69,8 +74,8 @@ final class CanaryReader {
       doc.take("status");
     }
     doc.finish();
-    if (problems.errorCount() > errorsBefore || metadata == null || spec == null) {
-      return null;
+    if (spec == null) {
+      spec = CanarySpec.builder().targetRef(PLACEHOLDER_REF).service(CanaryService.ofPort(0)).build();
     }
     Canary canary = new Canary(metadata.name(), metadata.namespace(), metadata.uid(),
         metadata.labels(), metadata.annotations(), spec);
@@ -117,8 +122,11 @@ final class CanaryReader {
     boolean suspend = s.bool("suspend");
     boolean revertOnDeletion = s.bool("revertOnDeletion");
     s.finish();
-    if (targetRef == null || service == null) {
-      return null;
+    if (targetRef == null) {
+      targetRef = PLACEHOLDER_REF;
+    }
+    if (service == null) {
+      service = CanaryService.ofPort(0);
     }
     return new CanarySpec(targetRef, ingressRef, autoscalerRef, service, provider, metricsServer, analysis,
         progressDeadlineSeconds, skipAnalysis, suspend, revertOnDeletion);
@@ -132,7 +140,7 @@ final class CanaryReader {
     if (OTHER_FLAGGER_PROVIDERS.contains(provider)) {
       s.error("provider", "the " + provider + " provider is " + Fields.NOT_SUPPORTED + "; " + supported);
     } else {
-      s.error("provider", "unknown provider \"" + provider + "\"; " + supported);
+      s.error("provider", "unknown provider; " + supported);
     }
   }
 
@@ -152,7 +160,7 @@ final class CanaryReader {
     String kind = ref.string("kind");
     String name = ref.requiredString("name");
     ref.finish();
-    return name == null ? null : new ObjectReference(apiVersion, kind, name);
+    return new ObjectReference(apiVersion, kind, name == null ? "" : name);
   }
 
   private static AutoscalerRef autoscalerRef(Fields parent) {
@@ -268,7 +276,7 @@ final class CanaryReader {
     }
     b.maxWeight(a.integer("maxWeight"));
     b.stepWeight(a.integer("stepWeight", 0));
-    b.stepWeights(a.integers("stepWeights"));
+    b.stepWeights(a.integersInPlace("stepWeights"));
     b.stepWeightPromotion(a.integer("stepWeightPromotion", 0));
     b.iterations(a.integer("iterations", 0));
     b.match(matches(a, "match"));
@@ -281,27 +289,18 @@ final class CanaryReader {
       b.sessionAffinity(sessionAffinity(affinity));
     }
     List<MetricCheck> metrics = new ArrayList<>();
-    for (Fields m : a.objects("metrics")) {
-      MetricCheck metric = metric(m);
-      if (metric != null) {
-        metrics.add(metric);
-      }
+    for (Fields m : a.objectsInPlace("metrics")) {
+      metrics.add(m == null ? MetricCheck.builder("").build() : metric(m));
     }
     b.metrics(metrics);
     List<Webhook> webhooks = new ArrayList<>();
-    for (Fields w : a.objects("webhooks")) {
-      Webhook webhook = webhook(w);
-      if (webhook != null) {
-        webhooks.add(webhook);
-      }
+    for (Fields w : a.objectsInPlace("webhooks")) {
+      webhooks.add(w == null ? Webhook.of("", WebhookType.ROLLOUT, null) : webhook(w));
     }
     b.webhooks(webhooks);
     List<AlertRef> alerts = new ArrayList<>();
-    for (Fields al : a.objects("alerts")) {
-      AlertRef alert = alert(al);
-      if (alert != null) {
-        alerts.add(alert);
-      }
+    for (Fields al : a.objectsInPlace("alerts")) {
+      alerts.add(al == null ? new AlertRef("", AlertSeverity.INFO, new ProviderRef("", null)) : alert(al));
     }
     b.alerts(alerts);
     a.finish();
@@ -341,7 +340,7 @@ final class CanaryReader {
       refFields.unsupported("apiVersion", "a templateRef names a MetricTemplate by name and namespace");
       refFields.unsupported("kind", "a templateRef names a MetricTemplate by name and namespace");
       refFields.finish();
-      templateRef = refName == null ? null : new TemplateRef(refName, refNamespace);
+      templateRef = new TemplateRef(refName == null ? "" : refName, refNamespace);
     }
     Map<String, String> variables = m.stringMap("templateVariables");
     MetricKind kind = m.choice("kind", MetricKind.values(), MetricKind::manifestValue, null);
@@ -349,10 +348,7 @@ final class CanaryReader {
         m.choice("aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
     NoDataPolicy onNoData = m.choice("onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
     m.finish();
-    if (name == null) {
-      return null;
-    }
-    return new MetricCheck(name, interval, range, threshold, query, templateRef, variables, kind,
+    return new MetricCheck(name == null ? "" : name, interval, range, threshold, query, templateRef, variables, kind,
         aggregation, onNoData);
   }
 
@@ -363,7 +359,7 @@ final class CanaryReader {
     if (typeText != null) {
       type = WebhookType.fromManifest(typeText).orElse(null);
       if (type == null) {
-        w.error("type", "unknown webhook type \"" + typeText + "\"; expected one of "
+        w.error("type", "unknown webhook type; expected one of "
             + Arrays.stream(WebhookType.values()).map(WebhookType::manifestValue).collect(Collectors.joining(", ")));
       }
     }
@@ -373,14 +369,12 @@ final class CanaryReader {
       var raw = w.take("timeout");
       if (raw.isTextual() && raw.textValue().length() < 2) {
         if (!raw.textValue().isEmpty()) {
-          w.problems().notice(w.pathOf("timeout"), "\"" + raw.textValue()
-              + "\" has no unit; read as the default 10s, as Flagger does");
+          w.problems().notice(w.pathOf("timeout"), "has no unit; read as the default 10s, as Flagger does");
         }
       } else if (raw.isTextual()) {
         timeout = Durations.parse(raw.textValue());
         if (timeout == null) {
-          w.error("timeout", "\"" + raw.textValue()
-              + "\" is not a duration; use a number with a unit such as 30s, 5m or 1m30s");
+          w.error("timeout", Durations.problem(raw.textValue()));
         }
       } else {
         w.error("timeout", Fields.expected("a string", raw));
@@ -393,10 +387,8 @@ final class CanaryReader {
     boolean muteAlert = w.bool("muteAlert");
     Map<String, String> metadata = w.stringMap("metadata");
     w.finish();
-    if (name == null || type == null || timeout == null) {
-      return null;
-    }
-    return new Webhook(name, type, url, timeout, retries, disableTls, muteAlert, metadata);
+    return new Webhook(name == null ? "" : name, type == null ? WebhookType.ROLLOUT : type, url,
+        timeout == null ? Webhook.DEFAULT_TIMEOUT : timeout, retries, disableTls, muteAlert, metadata);
   }
 
   private static AlertRef alert(Fields al) {
@@ -406,7 +398,7 @@ final class CanaryReader {
     if (severityText != null) {
       severity = AlertSeverity.fromManifest(severityText).orElse(null);
       if (severity == null) {
-        al.error("severity", "unknown severity \"" + severityText + "\"; expected one of info, warn, error");
+        al.error("severity", "unknown severity; expected one of info, warn, error");
       }
     }
     ProviderRef providerRef = null;
@@ -418,22 +410,24 @@ final class CanaryReader {
         ref.unsupported("apiVersion", "a providerRef names an AlertProvider by name and namespace");
         ref.unsupported("kind", "a providerRef names an AlertProvider by name and namespace");
         ref.finish();
-        providerRef = refName == null ? null : new ProviderRef(refName, refNamespace);
+        providerRef = new ProviderRef(refName == null ? "" : refName, refNamespace);
       }
     } else {
       al.take("providerRef");
       al.required("providerRef");
     }
     al.finish();
-    if (name == null || severity == null || providerRef == null) {
-      return null;
-    }
-    return new AlertRef(name, severity, providerRef);
+    return new AlertRef(name == null ? "" : name, severity == null ? AlertSeverity.INFO : severity,
+        providerRef == null ? new ProviderRef("", null) : providerRef);
   }
 
   private static List<HttpMatch> matches(Fields parent, String field) {
     List<HttpMatch> result = new ArrayList<>();
-    for (Fields m : parent.objects(field)) {
+    for (Fields m : parent.objectsInPlace(field)) {
+      if (m == null) {
+        result.add(new HttpMatch(null, null, null, null, Map.of(), Map.of(), Map.of()));
+        continue;
+      }
       StringMatch uri = stringMatch(m, "uri");
       StringMatch method = stringMatch(m, "method");
       StringMatch scheme = stringMatch(m, "scheme");

@@ -132,6 +132,10 @@ final class Fields {
       error(field, expected("a number", value));
       return null;
     }
+    if (!Double.isFinite(value.doubleValue())) {
+      error(field, "out of range: expected a finite number");
+      return null;
+    }
     return value.doubleValue();
   }
 
@@ -155,7 +159,7 @@ final class Fields {
     }
     Duration duration = Durations.parse(text);
     if (duration == null) {
-      error(field, "\"" + text + "\" is not a duration; use a number with a unit such as 30s, 5m or 1m30s");
+      error(field, Durations.problem(text));
     }
     return duration;
   }
@@ -168,7 +172,7 @@ final class Fields {
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      error(field, "\"" + text + "\" is not an RFC 3339 timestamp");
+      error(field, "expected an RFC 3339 timestamp such as 2024-05-01T10:00:00Z");
       return null;
     }
   }
@@ -203,6 +207,31 @@ final class Fields {
       if (fields != null) {
         result.add(fields);
       }
+    }
+    return result;
+  }
+
+  /** Like {@link #objects}, with null in place of an element that is not an object (reported), so later paths stay true. */
+  List<Fields> objectsInPlace(String field) {
+    List<Fields> result = new ArrayList<>();
+    for (Element element : list(field)) {
+      result.add(element.object());
+    }
+    return result;
+  }
+
+  /**
+   * Like {@link #integers}, with one more than the previous entry in place of an entry that is not
+   * an integer (reported), so the order checks of the later entries still apply to them.
+   */
+  List<Integer> integersInPlace(String field) {
+    List<Integer> result = new ArrayList<>();
+    for (Element element : list(field)) {
+      Integer value = toInt(element.value(), element.path());
+      if (value == null) {
+        value = result.isEmpty() ? 1 : Math.min(100, result.get(result.size() - 1) + 1);
+      }
+      result.add(value);
     }
     return result;
   }
@@ -289,7 +318,7 @@ final class Fields {
         return value;
       }
     }
-    error(field, "unknown value \"" + text + "\"; expected one of "
+    error(field, "unknown value; expected one of "
         + Arrays.stream(values).map(manifestValue).collect(Collectors.joining(", ")));
     return absent;
   }

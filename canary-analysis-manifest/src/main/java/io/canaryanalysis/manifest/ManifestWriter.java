@@ -1,5 +1,6 @@
 package io.canaryanalysis.manifest;
 
+import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.AutoscalerRef;
@@ -19,6 +20,7 @@ import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
 import io.canaryanalysis.api.spec.Webhook;
+import io.canaryanalysis.api.spec.WebhookType;
 import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.api.status.FailureReason;
 import io.canaryanalysis.api.status.StatusCondition;
@@ -31,7 +33,8 @@ import java.util.TreeMap;
 
 /**
  * Builds Flagger-shaped JSON-like trees (ordered maps, lists, scalars) from the model. Fields at
- * their default are left out, except {@code interval} and {@code threshold} which Flagger's CRD
+ * their default (webhook {@code type: rollout} and {@code timeout: 10s}, alert {@code severity:
+ * info}, ...) are left out, except {@code interval} and {@code threshold} which Flagger's CRD
  * requires; user maps are written in key order so the output is deterministic.
  */
 final class ManifestWriter {
@@ -259,9 +262,13 @@ final class ManifestWriter {
   private static Map<String, Object> webhook(Webhook webhook) {
     Map<String, Object> w = new LinkedHashMap<>();
     w.put("name", webhook.name());
-    w.put("type", webhook.type().manifestValue());
+    if (webhook.type() != WebhookType.ROLLOUT) {
+      w.put("type", webhook.type().manifestValue());
+    }
     put(w, "url", webhook.url());
-    w.put("timeout", Durations.format(webhook.timeout()));
+    if (!webhook.timeout().equals(Webhook.DEFAULT_TIMEOUT)) {
+      w.put("timeout", Durations.format(webhook.timeout()));
+    }
     putNonZero(w, "retries", webhook.retries());
     putTrue(w, "disableTLS", webhook.disableTLS());
     putTrue(w, "muteAlert", webhook.muteAlert());
@@ -272,7 +279,9 @@ final class ManifestWriter {
   private static Map<String, Object> alert(AlertRef alert) {
     Map<String, Object> a = new LinkedHashMap<>();
     a.put("name", alert.name());
-    a.put("severity", alert.severity().manifestValue());
+    if (alert.severity() != AlertSeverity.INFO) {
+      a.put("severity", alert.severity().manifestValue());
+    }
     Map<String, Object> ref = new LinkedHashMap<>();
     ref.put("name", alert.providerRef().name());
     put(ref, "namespace", alert.providerRef().namespace());

@@ -28,7 +28,7 @@ final class StatusReader {
     if (phaseText != null) {
       CanaryPhase phase = CanaryPhase.fromFlaggerName(phaseText).orElse(null);
       if (phase == null) {
-        s.error("phase", "unknown phase \"" + phaseText + "\"; expected one of "
+        s.error("phase", "unknown phase; expected one of "
             + Arrays.stream(CanaryPhase.values()).map(CanaryPhase::flaggerName).collect(Collectors.joining(", ")));
       } else {
         b.phase(phase);

@@ -25,8 +25,8 @@ import org.yaml.snakeyaml.LoaderOptions;
 /**
  * Turns manifest text (YAML or JSON, one or many documents) into JSON trees, applying the limits
  * before and while parsing: input size, line length (which bounds the YAML scanner's cost on one
- * long token), scalar length and nesting depth. YAML anchors and aliases are refused, as are
- * duplicate keys. Problems carry the path of the value they concern; the parser's own messages,
+ * long token), scalar length and nesting depth. YAML aliases are refused (an anchor alone changes
+ * nothing and is read past), as are duplicate keys. Problems carry the path of the value they concern; the parser's own messages,
  * which quote the input, are never passed on.
  */
 final class ManifestParser {
@@ -170,7 +170,6 @@ final class ManifestParser {
 
   /** The value starting at {@code token}, or null for one that was refused (and reported). */
   private JsonNode value(JsonParser parser, JsonToken token, int depth) throws IOException {
-    checkAnchor(parser);
     switch (token) {
       case START_OBJECT:
         return object(parser, depth);
@@ -212,15 +211,18 @@ final class ManifestParser {
 
   /** A decimal as an exact number, so {@code 1e400} is kept (and later refused) rather than read as infinity. */
   private static JsonNode decimal(JsonParser parser) throws IOException {
-    double value = parser.getDoubleValue();
-    if (Double.isFinite(value)) {
-      return NODES.numberNode(value);
-    }
+    String text = parser.getText();
+    BigDecimal exact;
     try {
-      return NODES.numberNode(new BigDecimal(parser.getText()));
+      exact = new BigDecimal(text.replace("_", ""));
     } catch (NumberFormatException e) {
-      return NODES.numberNode(value);
+      // YAML's .inf, -.inf and .nan: kept as such, and refused where a number is read.
+      String lower = text.toLowerCase(java.util.Locale.ROOT);
+      return NODES.numberNode(lower.contains("nan") ? Double.NaN
+          : lower.startsWith("-") ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY);
     }
+    double value = exact.doubleValue();
+    return Double.isFinite(value) ? NODES.numberNode(value) : NODES.numberNode(exact);
   }
 
   private JsonNode object(JsonParser parser, int depth) throws IOException {
@@ -266,12 +268,6 @@ final class ManifestParser {
   private void checkDepth(int depth) throws StreamConstraintsException {
     if (depth > MAX_DEPTH) {
       throw new StreamConstraintsException("nesting depth");
-    }
-  }
-
-  private void checkAnchor(JsonParser parser) {
-    if (yaml && ((YAMLParser) parser).getCurrentAnchor() != null) {
-      problems.error(where(), "YAML anchors (&name) are not supported; write the value out");
     }
   }
 

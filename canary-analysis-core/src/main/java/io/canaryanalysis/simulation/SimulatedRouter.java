@@ -1,18 +1,28 @@
 package io.canaryanalysis.simulation;
 
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.spec.Canary;
+import java.util.List;
 
 /** An in-memory router that keeps the last split, dropping mirroring when it cannot mirror. */
 final class SimulatedRouter implements TrafficRouter {
   private final RouterCapabilities capabilities;
+  private final TrafficRouter validatingRouter;
   private TrafficSplit split = TrafficSplit.ALL_PRIMARY;
   private int writes;
 
-  SimulatedRouter(RouterCapabilities capabilities) {
+  /** {@code validatingRouter}, when not null, is the real router whose {@link #validate} checks apply. */
+  SimulatedRouter(RouterCapabilities capabilities, TrafficRouter validatingRouter) {
     this.capabilities = capabilities;
+    this.validatingRouter = validatingRouter;
+  }
+
+  @Override
+  public List<SpecProblem> validate(Canary canary) {
+    return validatingRouter == null ? List.of() : validatingRouter.validate(canary);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.WebhookCaller;
 import io.canaryanalysis.api.WebhookPayload;
 import io.canaryanalysis.api.WebhookResult;
@@ -63,6 +64,7 @@ public final class Simulation {
   private String initialRevision = "rev-1";
   private String routerKind = "istio";
   private RouterCapabilities routerCapabilities = new RouterCapabilities(true, true, true, true, true);
+  private TrafficRouter validatingRouter;
   private CanaryStatus initialStatus = CanaryStatus.initial();
   private Instant start = DEFAULT_START;
 
@@ -142,6 +144,26 @@ public final class Simulation {
   public Simulation router(String kind, RouterCapabilities capabilities) {
     this.routerKind = Objects.requireNonNull(kind, "kind");
     this.routerCapabilities = Objects.requireNonNull(capabilities, "capabilities");
+    this.validatingRouter = null;
+    return this;
+  }
+
+  /**
+   * Simulates router {@code kind} and validates the canary with {@code router}, a real router of
+   * that kind, exactly as a cluster would: its capabilities and its own
+   * {@link TrafficRouter#validate} checks. Routes stay simulated in memory; the router is never
+   * asked to read or change anything, so one built on a client that reaches no cluster will do.
+   */
+  public Simulation validateWith(String kind, TrafficRouter router) {
+    this.routerKind = Objects.requireNonNull(kind, "kind");
+    this.validatingRouter = Objects.requireNonNull(router, "router");
+    this.routerCapabilities = router.capabilities();
+    return this;
+  }
+
+  /** Starts the run from a persisted status (a stored Canary's {@code status}); default {@link CanaryStatus#initial()}. */
+  public Simulation startingFrom(CanaryStatus status) {
+    this.initialStatus = Objects.requireNonNull(status, "status");
     return this;
   }
 
@@ -157,7 +179,7 @@ public final class Simulation {
     List<SimulatedWorkload.RevisionChange> schedule = new ArrayList<>(revisions);
     schedule.sort(Comparator.comparing(SimulatedWorkload.RevisionChange::at));
     SimulationClock clock = new SimulationClock(start);
-    SimulatedRouter router = new SimulatedRouter(routerCapabilities);
+    SimulatedRouter router = new SimulatedRouter(routerCapabilities, validatingRouter);
     SimulatedWorkload workload = new SimulatedWorkload(initialRevision, schedule, canaryReadiness,
         primaryReadiness, primaryAfterPromotion, clock);
     List<HookCall> hookCalls = new ArrayList<>();

@@ -302,6 +302,9 @@ final class Fields {
       error(field, expected("an object", value));
       return Map.of();
     }
+    if (!finiteNumbers(value, pathOf(field))) {
+      return Map.of();
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> result = (Map<String, Object>) Trees.toJava(value);
     return result;
@@ -321,6 +324,33 @@ final class Fields {
     error(field, "unknown value; expected one of "
         + Arrays.stream(values).map(manifestValue).collect(Collectors.joining(", ")));
     return absent;
+  }
+
+  /** False (with the first offending path reported) when a tree holds a number a double cannot hold. */
+  private boolean finiteNumbers(JsonNode value, String at) {
+    if (value.isNumber()) {
+      if (!Double.isFinite(value.doubleValue())) {
+        problems.error(at, "out of range: expected a finite number");
+        return false;
+      }
+      return true;
+    }
+    if (value.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> it = value.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!finiteNumbers(entry.getValue(), Problems.key(at, entry.getKey()))) {
+          return false;
+        }
+      }
+    } else if (value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        if (!finiteNumbers(value.get(i), Problems.index(at, i))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Reports every field that was not read as unknown. */

@@ -224,6 +224,28 @@ class ManifestRoundTripTest {
   }
 
   @Test
+  void defaultsAreLeftOutWhenWriting() {
+    Canary canary = Canary.of("p", "default", CanarySpec.builder().deployment("p").service(CanaryService.ofPort(80))
+        .analysis(Analysis.builder().iterations(2)
+            .webhooks(List.of(Webhook.of("load", WebhookType.ROLLOUT, "http://load/")))
+            .alerts(List.of(new AlertRef("a", AlertSeverity.INFO, new ProviderRef("slack", null)))).build())
+        .build());
+    String yaml = CanaryManifests.toYaml(canary);
+    assertThat(yaml).doesNotContain("type:", "timeout:", "severity:", "portName", "progressDeadlineSeconds",
+        "primaryReadyThreshold");
+    assertThat(CanaryManifests.readCanary(yaml).canary()).isEqualTo(canary);
+  }
+
+  @Test
+  void aNumberOutOfRangeInAFreeFormTreeIsReportedWithItsPath() {
+    ManifestException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> CanaryManifests.readCanary(
+        "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: p\nspec:\n  targetRef:\n    name: p\n"
+            + "  service:\n    port: 80\n    retries:\n      attempts: [1, 1e400]\n"), ManifestException.class);
+    assertThat(e.problems()).containsExactly(new io.canaryanalysis.api.SpecProblem("spec.service.retries.attempts[1]",
+        "out of range: expected a finite number"));
+  }
+
+  @Test
   void statusTreeUsesFlaggerFieldNames() {
     Map<String, Object> status = CanaryManifests.statusToTree(fullStatus());
     assertThat(status).containsEntry("phase", "WaitingPromotion").containsEntry("canaryWeight", 60)

@@ -37,7 +37,7 @@ final class ValidationRouters {
 
   /** The real router of {@code kind}, or empty for a kind the runner does not simulate. */
   static Optional<TrafficRouter> of(String kind) {
-    return KINDS.contains(kind) ? Optional.of(Holder.ROUTERS.get(kind)) : Optional.empty();
+    return kind != null && KINDS.contains(kind) ? Optional.of(Holder.ROUTERS.get(kind)) : Optional.empty();
   }
 
   /** The kinds, sorted, for messages. */

@@ -1,25 +1,33 @@
 package io.canaryanalysis.simulation;
 
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.spec.Canary;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
-/** An in-memory router that keeps the last split, dropping mirroring when it cannot mirror. */
+/**
+ * An in-memory router that keeps the last split, dropping mirroring when it cannot mirror. With a
+ * real router for validation, its {@link #validate} checks apply as they would in a cluster.
+ */
 final class SimulatedRouter implements TrafficRouter {
   private final String kind;
   private final RouterCapabilities capabilities;
+  private final TrafficRouter validatingRouter;
   private final Faults faults;
   private final SafetyChecks safety;
   private final BooleanSupplier canaryScaledUp;
   private TrafficSplit split = TrafficSplit.ALL_PRIMARY;
   private int writes;
 
-  SimulatedRouter(String kind, RouterCapabilities capabilities, Faults faults, SafetyChecks safety,
-      BooleanSupplier canaryScaledUp) {
+  /** {@code validatingRouter}, when not null, is the real router whose {@link #validate} checks apply. */
+  SimulatedRouter(String kind, RouterCapabilities capabilities, TrafficRouter validatingRouter,
+      Faults faults, SafetyChecks safety, BooleanSupplier canaryScaledUp) {
     this.kind = kind;
     this.capabilities = capabilities;
+    this.validatingRouter = validatingRouter;
     this.faults = faults;
     this.safety = safety;
     this.canaryScaledUp = canaryScaledUp;
@@ -28,6 +36,11 @@ final class SimulatedRouter implements TrafficRouter {
   @Override
   public String kind() {
     return kind;
+  }
+
+  @Override
+  public List<SpecProblem> validate(Canary canary) {
+    return validatingRouter == null ? List.of() : validatingRouter.validate(canary);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WebhookCaller;
 import io.canaryanalysis.api.WebhookPayload;
@@ -64,6 +65,7 @@ public final class Simulation {
   private String initialRevision = "rev-1";
   private String routerKind = "istio";
   private RouterCapabilities routerCapabilities = new RouterCapabilities(true, true, true, true, true);
+  private TrafficRouter validatingRouter;
   private CanaryStatus initialStatus = CanaryStatus.initial();
   private Instant start = DEFAULT_START;
   private Faults faults = Faults.NONE;
@@ -145,6 +147,26 @@ public final class Simulation {
   public Simulation router(String kind, RouterCapabilities capabilities) {
     this.routerKind = Objects.requireNonNull(kind, "kind");
     this.routerCapabilities = Objects.requireNonNull(capabilities, "capabilities");
+    this.validatingRouter = null;
+    return this;
+  }
+
+  /**
+   * Simulates router {@code kind} and validates the canary with {@code router}, a real router of
+   * that kind, exactly as a cluster would: its capabilities and its own
+   * {@link TrafficRouter#validate} checks. Routes stay simulated in memory; the router is never
+   * asked to read or change anything, so one built on a client that reaches no cluster will do.
+   */
+  public Simulation validateWith(String kind, TrafficRouter router) {
+    this.routerKind = Objects.requireNonNull(kind, "kind");
+    this.validatingRouter = Objects.requireNonNull(router, "router");
+    this.routerCapabilities = router.capabilities();
+    return this;
+  }
+
+  /** Starts the run from a persisted status (a stored Canary's {@code status}); default {@link CanaryStatus#initial()}. */
+  public Simulation startingFrom(CanaryStatus status) {
+    this.initialStatus = Objects.requireNonNull(status, "status");
     return this;
   }
 
@@ -170,8 +192,8 @@ public final class Simulation {
         && !canary.spec().analysis().metrics().isEmpty());
     SimulatedWorkload workload = new SimulatedWorkload(initialRevision, schedule, canaryReadiness,
         primaryReadiness, primaryAfterPromotion, clock);
-    SimulatedRouter router = new SimulatedRouter(routerKind, routerCapabilities, faults, safety,
-        workload::canaryScaledUp);
+    SimulatedRouter router = new SimulatedRouter(routerKind, routerCapabilities, validatingRouter,
+        faults, safety, workload::canaryScaledUp);
     SimulatedStatusStore store = new SimulatedStatusStore(initialStatus, faults);
     workload.watch(faults, safety, store, router);
     List<HookCall> hookCalls = new ArrayList<>();

@@ -2,8 +2,8 @@ package io.canaryanalysis.kubernetes;
 
 import io.canaryanalysis.api.MetricTemplateSource;
 import io.canaryanalysis.api.spec.MetricTemplate;
-import io.canaryanalysis.core.manifest.CanaryManifests;
-import io.canaryanalysis.core.manifest.ManifestException;
+import io.canaryanalysis.manifest.CanaryManifests;
+import io.canaryanalysis.manifest.ManifestException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.canaryanalysis.api.ProviderException;
 import io.canaryanalysis.api.spec.MetricTemplate;
-import io.canaryanalysis.core.manifest.ManifestException;
+import io.canaryanalysis.manifest.ManifestException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,12 +1,14 @@
 package io.canaryanalysis.examples;
 
-import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.WebhookResult;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.MetricTemplate;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
+import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.simulation.MonteCarlo;
 import io.canaryanalysis.simulation.MonteCarloResult;
 import io.canaryanalysis.simulation.Simulation;
@@ -28,6 +30,9 @@ import java.util.random.RandomGenerator;
  * A rollout to simulate: a Flagger {@code Canary} manifest, unchanged, plus scripted metric
  * values, webhook answers, readiness and new revisions over simulated time. Read from a YAML
  * scenario file ({@link #parse}), strictly: unknown keys and bad values are errors with their path.
+ * The canary is validated with the real router of its provider, as a cluster would; a
+ * {@code canary.status} block starts the run from that stored status, and the documents after the
+ * first ({@code ---}) are the MetricTemplates its {@code templateRef}s name.
  */
 public final class Scenario {
   /** The scenarios bundled in the runner jar, under {@code /scenarios/<name>.yaml}. */
@@ -40,7 +45,9 @@ public final class Scenario {
   private final Duration duration;
   private final List<Duration> newRevisions;
   private final String routerKind;
-  private final RouterCapabilities routerCapabilities;
+  private final TrafficRouter router;
+  private final CanaryStatus status;
+  private final List<MetricTemplate> metricTemplates;
   private final Map<String, List<Trace.MetricStep>> metrics;
   private final Map<String, List<Trace.HookStep>> webhooks;
   private final List<Trace.ReadinessStep> canaryReadiness;
@@ -48,8 +55,8 @@ public final class Scenario {
   private final List<Trace.ReadinessStep> primaryAfterPromotion;
 
   Scenario(String source, String description, Canary canary, List<SpecProblem> notices,
-      Duration duration, List<Duration> newRevisions, String routerKind,
-      RouterCapabilities routerCapabilities, Map<String, List<Trace.MetricStep>> metrics,
+      Duration duration, List<Duration> newRevisions, String routerKind, TrafficRouter router,
+      CanaryStatus status, List<MetricTemplate> metricTemplates, Map<String, List<Trace.MetricStep>> metrics,
       Map<String, List<Trace.HookStep>> webhooks, List<Trace.ReadinessStep> canaryReadiness,
       List<Trace.ReadinessStep> primaryReadiness, List<Trace.ReadinessStep> primaryAfterPromotion) {
     this.source = source;
@@ -59,7 +66,9 @@ public final class Scenario {
     this.duration = duration;
     this.newRevisions = List.copyOf(newRevisions);
     this.routerKind = routerKind;
-    this.routerCapabilities = routerCapabilities;
+    this.router = router;
+    this.status = status;
+    this.metricTemplates = List.copyOf(metricTemplates);
     this.metrics = Map.copyOf(metrics);
     this.webhooks = Map.copyOf(webhooks);
     this.canaryReadiness = List.copyOf(canaryReadiness);
@@ -160,11 +169,15 @@ public final class Scenario {
     Canary changed = canary.withSpec(canary.spec().toBuilder()
         .analysis(analysis.toBuilder().threshold(threshold).build()).build());
     return new Scenario(source, description, changed, notices, duration, newRevisions, routerKind,
-        routerCapabilities, metrics, webhooks, canaryReadiness, primaryReadiness, primaryAfterPromotion);
+        router, status, metricTemplates, metrics, webhooks, canaryReadiness, primaryReadiness,
+        primaryAfterPromotion);
   }
 
   private Simulation configure(RandomGenerator random) {
-    Simulation simulation = Simulation.of(canary).router(routerKind, routerCapabilities);
+    Simulation simulation = Simulation.of(canary).validateWith(routerKind, router);
+    if (status != null) {
+      simulation.startingFrom(status);
+    }
     for (Duration at : newRevisions) {
       simulation.newRevisionAt(at);
     }
@@ -228,6 +241,16 @@ public final class Scenario {
   /** The times new revisions of the target appear. */
   public List<Duration> newRevisions() {
     return newRevisions;
+  }
+
+  /** The stored status the run starts from ({@code canary.status}), or null for a new canary. */
+  public CanaryStatus status() {
+    return status;
+  }
+
+  /** The MetricTemplate documents of the file, which the canary's {@code templateRef}s name. */
+  public List<MetricTemplate> metricTemplates() {
+    return metricTemplates;
   }
 
   /** The simulated router: {@code simulation.router}, else {@code spec.provider}, else istio. */

@@ -8,15 +8,18 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.Readiness;
-import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.WebhookResult;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.MetricCheck;
-import io.canaryanalysis.core.manifest.CanaryDocument;
-import io.canaryanalysis.core.manifest.CanaryManifests;
-import io.canaryanalysis.core.manifest.ManifestException;
+import io.canaryanalysis.api.spec.MetricTemplate;
+import io.canaryanalysis.api.spec.TemplateRef;
+import io.canaryanalysis.manifest.CanaryDocument;
+import io.canaryanalysis.manifest.CanaryManifests;
+import io.canaryanalysis.manifest.ManifestException;
+import io.canaryanalysis.manifest.ManifestReader;
 import io.canaryanalysis.core.validation.CanaryValidator;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,16 +29,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
-/** Reads a scenario YAML document strictly, collecting every problem with its path. */
+/**
+ * Reads a scenario file strictly, collecting every problem with its path: the scenario document,
+ * whose canary is read and validated with the real router of its provider, then the MetricTemplate
+ * documents after {@code ---}.
+ */
 final class ScenarioReader {
   static final Duration DEFAULT_DURATION = Duration.ofHours(1);
   static final Duration MAX_DURATION = Duration.ofDays(7);
   static final String DEFAULT_ROUTER = "istio";
-
-  /** The routers the runner simulates, with what each can express (as the providers declare it). */
-  static final Map<String, RouterCapabilities> ROUTERS = routers();
 
   private static final ObjectMapper YAML = YAMLMapper.builder()
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
@@ -43,20 +46,16 @@ final class ScenarioReader {
 
   private final String source;
   private final List<SpecProblem> problems = new ArrayList<>();
+  /** The canary as the manifest reader read it, even when it had problems, for the cross checks. */
+  private Canary readCanary;
 
   ScenarioReader(String source) {
     this.source = source;
   }
 
-  private static Map<String, RouterCapabilities> routers() {
-    Map<String, RouterCapabilities> routers = new LinkedHashMap<>();
-    routers.put("istio", new RouterCapabilities(true, true, true, true, true));
-    routers.put("nginx", new RouterCapabilities(true, true, true, false, false));
-    routers.put("traefik", RouterCapabilities.WEIGHTS_ONLY);
-    return Map.copyOf(routers);
-  }
-
-  Scenario read(String yaml) {
+  Scenario read(String text) {
+    List<String> documents = documents(text);
+    String yaml = documents.get(0);
     JsonNode root;
     try {
       root = YAML.readTree(yaml);
@@ -74,7 +73,6 @@ final class ScenarioReader {
     }
     keys(root, "", "canary", "simulation", "description");
     String description = text(root.get("description"), "description");
-    CanaryDocument document = canary(root.get("canary"));
     JsonNode simulation = root.get("simulation");
     if (simulation == null) {
       simulation = YAML.createObjectNode();
@@ -98,27 +96,113 @@ final class ScenarioReader {
     String router = null;
     if (simulation.has("router")) {
       router = text(simulation.get("router"), "simulation.router");
-      if (router != null && !ROUTERS.containsKey(router)) {
+      if (router != null && ValidationRouters.of(router).isEmpty()) {
         problem("simulation.router", "unknown router " + router + " (the runner simulates "
-            + String.join(", ", new TreeSet<>(ROUTERS.keySet())) + ")");
+            + ValidationRouters.list() + ")");
         router = null;
       }
     }
+    JsonNode canaryNode = root.get("canary");
+    JsonNode providerNode = canaryNode == null ? null : canaryNode.path("spec").get("provider");
+    String provider = providerNode != null && providerNode.isTextual() && !providerNode.textValue().isBlank()
+        ? providerNode.textValue() : null;
+    String routerKind = routerKind(provider, router, simulation.has("router"));
+    CanaryDocument document = canary(canaryNode, routerKind);
     Canary canary = document == null ? null : document.canary();
-    String routerKind = canary == null ? null : routerKind(canary, router, simulation.has("router"));
-    if (canary != null) {
-      crossCheck(canary, routerKind, metrics, webhooks);
+    List<MetricTemplate> templates = metricTemplates(documents, namespaceOf(canaryNode));
+    if (readCanary != null) {
+      crossCheck(readCanary, metrics, webhooks, templates);
     }
     if (!problems.isEmpty()) {
       throw new ScenarioException(source, problems);
     }
     return new Scenario(source, description, canary, document.notices(), duration, revisions, routerKind,
-        ROUTERS.get(routerKind), metrics, webhooks,
+        ValidationRouters.of(routerKind).orElseThrow(), document.status(), templates, metrics, webhooks,
         readiness.getOrDefault("canary", List.of()), readiness.getOrDefault("primary", List.of()),
         readiness.get("primaryAfterPromotion"));
   }
 
-  private CanaryDocument canary(JsonNode node) {
+  /**
+   * The YAML documents of {@code text}: split at the lines that start a document ({@code ---} at
+   * the start of a line, which YAML allows nowhere else), leading empty ones dropped.
+   */
+  static List<String> documents(String text) {
+    List<String> documents = new ArrayList<>();
+    StringBuilder current = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      String bare = line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+      if (bare.equals("---") || bare.startsWith("--- ") || bare.startsWith("---\t")) {
+        documents.add(current.toString());
+        current = new StringBuilder(bare.substring(3).strip()).append('\n');
+        continue;
+      }
+      current.append(line).append('\n');
+    }
+    documents.add(current.toString());
+    while (documents.size() > 1 && isEmptyDocument(documents.get(0))) {
+      documents.remove(0);
+    }
+    return documents;
+  }
+
+  private static boolean isEmptyDocument(String document) {
+    return document.lines().map(String::strip).allMatch(line -> line.isEmpty() || line.startsWith("#"));
+  }
+
+  private static String namespaceOf(JsonNode canary) {
+    JsonNode namespace = canary == null ? null : canary.path("metadata").get("namespace");
+    return namespace != null && namespace.isTextual() && !namespace.textValue().isBlank()
+        ? namespace.textValue() : CanaryManifests.DEFAULT_NAMESPACE;
+  }
+
+  /**
+   * The documents after the scenario: MetricTemplates, read and validated like the canary; any
+   * other kind is an error. Paths start with {@code documents[i]}, the scenario being document 0.
+   */
+  private List<MetricTemplate> metricTemplates(List<String> documents, String namespace) {
+    List<MetricTemplate> templates = new ArrayList<>();
+    ManifestReader reader = ManifestReader.create().withDefaultNamespace(namespace)
+        .withMetricTemplateChecks(CanaryValidator::check);
+    for (int i = 1; i < documents.size(); i++) {
+      String path = "documents[" + i + "]";
+      if (isEmptyDocument(documents.get(i))) {
+        continue;
+      }
+      JsonNode node;
+      try {
+        node = YAML.readTree(documents.get(i));
+      } catch (JsonProcessingException e) {
+        problem(path, "not valid YAML" + (e.getLocation() == null ? ""
+            : " at line " + e.getLocation().getLineNr() + " of the document"));
+        continue;
+      }
+      if (node == null || !node.isObject()) {
+        problem(path, expected("a Flagger MetricTemplate (a mapping)", node == null ? YAML.nullNode() : node));
+        continue;
+      }
+      JsonNode kind = node.get("kind");
+      if (kind == null || !kind.isTextual()) {
+        problem(path + ".kind", "required: the documents after the scenario are MetricTemplates");
+      } else if (kind.textValue().equals("AlertProvider")) {
+        problem(path + ".kind", "AlertProvider documents are not read by the runner yet (it sends no "
+            + "alerts); remove it");
+      } else if (!kind.textValue().equals("MetricTemplate")) {
+        problem(path + ".kind", "expected MetricTemplate: the documents after the scenario are the "
+            + "MetricTemplates its canary's templateRefs name");
+      } else {
+        try {
+          templates.add(reader.readMetricTemplate(documents.get(i)));
+        } catch (ManifestException e) {
+          for (SpecProblem p : e.problems()) {
+            problem(p.path().equals("manifest") ? path : path + "." + p.path(), p.message());
+          }
+        }
+      }
+    }
+    return templates;
+  }
+
+  private CanaryDocument canary(JsonNode node, String routerKind) {
     if (node == null) {
       problem("canary", "required: a Flagger Canary manifest (apiVersion flagger.app/v1beta1, kind Canary)");
       return null;
@@ -128,7 +212,14 @@ final class ScenarioReader {
     }
     try {
       Map<String, Object> tree = YAML.convertValue(node, new TypeReference<Map<String, Object>>() {});
-      return CanaryManifests.readCanary(tree);
+      // Validate as the engine does: with the router the canary gets, as if the spec named it.
+      TrafficRouter router = routerKind == null ? null : ValidationRouters.of(routerKind).orElse(null);
+      ManifestReader reader = ManifestReader.create().withCanaryChecks(canary -> {
+        readCanary = canary;
+        return CanaryValidator.check(canary.spec().provider() != null || routerKind == null ? canary
+            : canary.withSpec(canary.spec().toBuilder().provider(routerKind).build()), router);
+      });
+      return reader.readCanary(tree);
     } catch (ManifestException e) {
       for (SpecProblem p : e.problems()) {
         String path = p.path().isEmpty() || p.path().equals("manifest") ? "canary" : "canary." + p.path();
@@ -138,11 +229,13 @@ final class ScenarioReader {
     }
   }
 
-  private String routerKind(Canary canary, String scenarioRouter, boolean routerGiven) {
-    String provider = canary.spec().provider();
-    if (provider != null && !ROUTERS.containsKey(provider)) {
-      problem("canary.spec.provider", "the runner cannot simulate provider " + provider + " (it simulates "
-          + String.join(", ", new TreeSet<>(ROUTERS.keySet())) + ")");
+  private String routerKind(String provider, String scenarioRouter, boolean routerGiven) {
+    if (provider != null && ValidationRouters.of(provider).isEmpty()) {
+      if (provider.equals("kubernetes")) {
+        // Other unknown providers are the manifest reader's to report.
+        problem("canary.spec.provider", "the runner cannot simulate provider " + provider + " (it simulates "
+            + ValidationRouters.list() + ")");
+      }
       return null;
     }
     if (provider != null && scenarioRouter != null && !provider.equals(scenarioRouter)) {
@@ -157,17 +250,21 @@ final class ScenarioReader {
   }
 
   /**
-   * Scripted names must exist in the canary, every metric must be scripted, and the canary must pass
-   * the core validator, including the checks against the simulated router's capabilities.
+   * Scripted names must exist in the canary, every metric must be scripted, and every templateRef
+   * must name a MetricTemplate of the file (the canary itself was validated as it was read).
    */
-  private void crossCheck(Canary canary, String routerKind, Map<String, List<Trace.MetricStep>> metrics,
-      Map<String, List<Trace.HookStep>> webhooks) {
+  private void crossCheck(Canary canary, Map<String, List<Trace.MetricStep>> metrics,
+      Map<String, List<Trace.HookStep>> webhooks, List<MetricTemplate> templates) {
     Analysis analysis = canary.spec().analysis();
     Set<String> metricNames = new LinkedHashSet<>();
     Set<String> hookNames = new LinkedHashSet<>();
     if (analysis != null) {
+      // A blank name is a placeholder for one the reader could not read (and reported).
       analysis.metrics().forEach(m -> metricNames.add(m.name()));
       analysis.webhooks().forEach(w -> hookNames.add(w.name()));
+      if (metricNames.contains("") || hookNames.contains("")) {
+        return;
+      }
     }
     for (String name : metrics.keySet()) {
       if (!metricNames.contains(name)) {
@@ -190,8 +287,20 @@ final class ScenarioReader {
             + " (its webhooks: " + (hookNames.isEmpty() ? "none" : String.join(", ", hookNames)) + ")");
       }
     }
-    for (SpecProblem p : CanaryValidator.validate(canary, routerKind == null ? null : ROUTERS.get(routerKind))) {
-      problem("canary." + p.path(), p.message());
+    if (analysis != null) {
+      for (int i = 0; i < analysis.metrics().size(); i++) {
+        TemplateRef ref = analysis.metrics().get(i).templateRef();
+        if (ref == null || ref.name().isBlank()) {
+          continue;
+        }
+        String namespace = ref.namespace() == null ? canary.namespace() : ref.namespace();
+        boolean found = templates.stream()
+            .anyMatch(t -> t.name().equals(ref.name()) && t.namespace().equals(namespace));
+        if (!found) {
+          problem("canary.spec.analysis.metrics[" + i + "].templateRef", "no MetricTemplate " + ref.name()
+              + " in namespace " + namespace + " in this file; add it as a document after ---");
+        }
+      }
     }
   }
 

@@ -8,7 +8,7 @@ import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.status.CanaryPhase;
-import io.canaryanalysis.core.manifest.CanaryManifests;
+import io.canaryanalysis.manifest.CanaryManifests;
 import io.canaryanalysis.simulation.Simulation;
 import io.canaryanalysis.simulation.SimulationResult;
 import java.time.Duration;

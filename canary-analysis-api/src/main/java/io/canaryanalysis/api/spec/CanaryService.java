@@ -14,6 +14,8 @@ import java.util.Objects;
  * @param port the ClusterIP port (required)
  * @param portName default {@code http}
  * @param targetPort a port number or name; null means {@code port}
+ * @param gatewayRefs the Gateway API parents the generated HTTPRoute attaches to; never null
+ * @param backendTimeout the Gateway API backend request timeout, or null
  */
 public record CanaryService(
     String name,
@@ -25,6 +27,8 @@ public record CanaryService(
     boolean headless,
     List<String> hosts,
     List<String> gateways,
+    List<GatewayRef> gatewayRefs,
+    String backendTimeout,
     List<HttpMatch> match,
     Map<String, Object> rewrite,
     String timeout,
@@ -43,6 +47,8 @@ public record CanaryService(
     appProtocol = Specs.blankToNull(appProtocol);
     hosts = Specs.list(hosts);
     gateways = Specs.list(gateways);
+    gatewayRefs = Specs.list(gatewayRefs);
+    backendTimeout = Specs.blankToNull(backendTimeout);
     match = Specs.list(match);
     rewrite = Specs.map(rewrite);
     timeout = Specs.blankToNull(timeout);
@@ -75,6 +81,8 @@ public record CanaryService(
     b.headless = headless;
     b.hosts = hosts;
     b.gateways = gateways;
+    b.gatewayRefs = gatewayRefs;
+    b.backendTimeout = backendTimeout;
     b.match = match;
     b.rewrite = rewrite;
     b.timeout = timeout;
@@ -99,6 +107,8 @@ public record CanaryService(
     private boolean headless;
     private List<String> hosts = List.of();
     private List<String> gateways = List.of();
+    private List<GatewayRef> gatewayRefs = List.of();
+    private String backendTimeout;
     private List<HttpMatch> match = List.of();
     private Map<String, Object> rewrite = Map.of();
     private String timeout;
@@ -157,6 +167,16 @@ public record CanaryService(
       return this;
     }
 
+    public Builder gatewayRefs(List<GatewayRef> gatewayRefs) {
+      this.gatewayRefs = gatewayRefs;
+      return this;
+    }
+
+    public Builder backendTimeout(String backendTimeout) {
+      this.backendTimeout = backendTimeout;
+      return this;
+    }
+
     public Builder match(List<HttpMatch> match) {
       this.match = match;
       return this;
@@ -209,7 +229,7 @@ public record CanaryService(
 
     public CanaryService build() {
       return new CanaryService(name, port, portName, targetPort, appProtocol, portDiscovery,
-          headless, hosts, gateways, match, rewrite, timeout, retries, headers, corsPolicy,
+          headless, hosts, gateways, gatewayRefs, backendTimeout, match, rewrite, timeout, retries, headers, corsPolicy,
           trafficPolicy, apex, primary, canary);
     }
   }

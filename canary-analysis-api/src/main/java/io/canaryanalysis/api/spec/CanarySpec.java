@@ -7,6 +7,7 @@ import java.util.Objects;
  *
  * @param targetRef the workload under analysis (required)
  * @param ingressRef the Ingress to clone for the NGINX router, or null
+ * @param autoscalerRef the canary's autoscaler (HPA or KEDA ScaledObject) to copy for the primary, or null
  * @param service the generated Services and routing settings (required)
  * @param provider the router kind ({@code traefik}, {@code istio}, {@code nginx}); null means the
  *     engine's default router
@@ -18,6 +19,7 @@ import java.util.Objects;
 public record CanarySpec(
     ObjectReference targetRef,
     ObjectReference ingressRef,
+    AutoscalerRef autoscalerRef,
     CanaryService service,
     String provider,
     String metricsServer,
@@ -54,6 +56,7 @@ public record CanarySpec(
     Builder b = new Builder();
     b.targetRef = targetRef;
     b.ingressRef = ingressRef;
+    b.autoscalerRef = autoscalerRef;
     b.service = service;
     b.provider = provider;
     b.metricsServer = metricsServer;
@@ -69,6 +72,7 @@ public record CanarySpec(
   public static final class Builder {
     private ObjectReference targetRef;
     private ObjectReference ingressRef;
+    private AutoscalerRef autoscalerRef;
     private CanaryService service;
     private String provider;
     private String metricsServer;
@@ -93,6 +97,11 @@ public record CanarySpec(
 
     public Builder ingressRef(ObjectReference ingressRef) {
       this.ingressRef = ingressRef;
+      return this;
+    }
+
+    public Builder autoscalerRef(AutoscalerRef autoscalerRef) {
+      this.autoscalerRef = autoscalerRef;
       return this;
     }
 
@@ -137,7 +146,7 @@ public record CanarySpec(
     }
 
     public CanarySpec build() {
-      return new CanarySpec(targetRef, ingressRef, service, provider, metricsServer, analysis,
+      return new CanarySpec(targetRef, ingressRef, autoscalerRef, service, provider, metricsServer, analysis,
           progressDeadlineSeconds, skipAnalysis, suspend, revertOnDeletion);
     }
   }

@@ -3,6 +3,7 @@ package io.canaryanalysis.core.validation;
 import io.canaryanalysis.api.RouterCapabilities;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
+import io.canaryanalysis.api.ValidationResult;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.MetricTemplate;
 import java.util.ArrayList;
@@ -57,6 +58,27 @@ public final class CanaryValidator {
       checks.routerCapabilities(canary, capabilities);
     }
     return checks.problems();
+  }
+
+  /** The spec checks without router checks, with the warnings. */
+  public static ValidationResult check(Canary canary) {
+    return check(canary, (TrafficRouter) null);
+  }
+
+  /**
+   * Like {@link #validate(Canary, TrafficRouter)}, and also returns the warnings: fields accepted as
+   * Flagger accepts them that are probably a mistake ({@code maxWeight} beside {@code stepWeights}).
+   */
+  public static ValidationResult check(Canary canary, TrafficRouter router) {
+    Objects.requireNonNull(canary, "canary");
+    SpecChecks checks = new SpecChecks();
+    checks.canary(canary);
+    return new ValidationResult(validate(canary, router), checks.warnings());
+  }
+
+  /** {@link #validate(MetricTemplate)} as a result (a template has no warnings). */
+  public static ValidationResult check(MetricTemplate template) {
+    return new ValidationResult(validate(template), List.of());
   }
 
   /** Checks a MetricTemplate: a supported provider type, an http(s) address and a query. */

@@ -17,6 +17,7 @@ import io.canaryanalysis.api.spec.Strategy;
 import io.canaryanalysis.api.spec.ThresholdRange;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,6 +31,7 @@ final class SpecChecks {
   static final Set<String> OTHER_FLAGGER_PROVIDERS = Set.of("apisix", "appmesh", "appmesh:v1beta2",
       "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "knative", "kuma", "linkerd", "osm",
       "skipper", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3");
+  private static final String INGRESS_API_VERSION = "networking.k8s.io/v1";
   private static final String PROVIDER_LIST = "istio, kubernetes, nginx, traefik";
   /**
    * {@code http://host[:port][/path]}: a scheme, an optional user part, a host name or bracketed
@@ -39,14 +41,40 @@ final class SpecChecks {
       "(?i)https?://(?:[^/?#@\\s]*@)?(?:[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?|\\[[0-9a-f:.]+\\])"
           + "(?::[0-9]{1,5})?(?:[/?#]\\S*)?");
 
+  /** The longest duration the engine accepts: anything longer cannot be scheduled meaningfully. */
+  static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
   private final List<SpecProblem> problems = new ArrayList<>();
+  private final List<SpecProblem> warnings = new ArrayList<>();
 
   List<SpecProblem> problems() {
     return List.copyOf(problems);
   }
 
+  List<SpecProblem> warnings() {
+    return List.copyOf(warnings);
+  }
+
   private void problem(String path, String message) {
     problems.add(new SpecProblem(path, message));
+  }
+
+  /** Accepted as Flagger accepts it, but probably not what the author meant. */
+  private void warning(String path, String message) {
+    warnings.add(new SpecProblem(path, message));
+  }
+
+  /** A duration the engine can add to an instant: positive checks are the caller's. */
+  private void durationInRange(String path, Duration duration) {
+    if (duration != null && duration.compareTo(MAX_DURATION) > 0) {
+      problem(path, "must be at most 100 years (876000h)");
+    }
+  }
+
+  private void finite(String path, Double value) {
+    if (value != null && !Double.isFinite(value)) {
+      problem(path, "must be a finite number");
+    }
   }
 
   void canary(Canary canary) {
@@ -60,10 +88,13 @@ final class SpecChecks {
     provider(spec);
     targetRef(spec);
     ingressRef(spec);
+    autoscalerRefNotSupportedYet(spec);
     if (spec.metricsServer() != null && !isHttpUrl(spec.metricsServer())) {
       problem("spec.metricsServer", "must be an http or https URL with a host");
     }
+    metricsServerNotSupportedYet(spec);
     service(spec.service());
+    headlessNotSupportedYet(spec.service());
     if (spec.progressDeadlineSeconds() <= 0) {
       problem("spec.progressDeadlineSeconds", "must be greater than 0");
     }
@@ -116,6 +147,35 @@ final class SpecChecks {
     if (kind != null && !kind.equals("Ingress")) {
       problem("spec.ingressRef.kind", "must be Ingress");
     }
+    String apiVersion = spec.ingressRef().apiVersion();
+    if ("nginx".equals(spec.provider()) && apiVersion != null && !apiVersion.equals(INGRESS_API_VERSION)) {
+      warning("spec.ingressRef.apiVersion", "the Ingress is read as " + INGRESS_API_VERSION
+          + " whatever apiVersion says (as Flagger does); write " + INGRESS_API_VERSION);
+    }
+  }
+
+  /** Until the Kubernetes module copies autoscalers for the primary; delete with that work. */
+  private void autoscalerRefNotSupportedYet(CanarySpec spec) {
+    if (spec.autoscalerRef() != null) {
+      problem("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's autoscaler "
+          + "is not generated; remove autoscalerRef and scale the primary with your own autoscaler");
+    }
+  }
+
+  /** Until the engine sends builtin and inline metrics to spec.metricsServer; delete with that work. */
+  private void metricsServerNotSupportedYet(CanarySpec spec) {
+    if (spec.metricsServer() != null) {
+      problem("spec.metricsServer", "not supported yet by canary-analysis: builtin and inline metrics go to "
+          + "the engine's Prometheus; remove metricsServer or use a MetricTemplate with its own address");
+    }
+  }
+
+  /** Until the Kubernetes module generates headless Services; delete with that work. */
+  private void headlessNotSupportedYet(CanaryService service) {
+    if (service.headless()) {
+      problem("spec.service.headless", "not supported yet by canary-analysis: the generated Services are "
+          + "ClusterIP Services; remove headless");
+    }
   }
 
   private void service(CanaryService service) {
@@ -141,16 +201,19 @@ final class SpecChecks {
     if (a.threshold() < 1) {
       problem("spec.analysis.threshold", "must be at least 1");
     }
-    if (a.interval().compareTo(Analysis.MIN_INTERVAL) < 0) {
-      problem("spec.analysis.interval", "must be at least 10s (Flagger silently raises shorter intervals to 10s)");
+    if (a.interval().isNegative() || a.interval().isZero()) {
+      problem("spec.analysis.interval", "must be greater than 0");
+    } else if (a.interval().compareTo(Analysis.MIN_INTERVAL) < 0) {
+      warning("spec.analysis.interval", "shorter than 10s; raised to 10s, as Flagger does");
     }
+    durationInRange("spec.analysis.interval", a.interval());
     if (a.stepWeightPromotion() < 0 || a.stepWeightPromotion() > 100) {
       problem("spec.analysis.stepWeightPromotion", "must be between 0 and 100");
     }
     if (a.mirrorWeight() < 0 || a.mirrorWeight() > 100) {
       problem("spec.analysis.mirrorWeight", "must be between 0 and 100");
     } else if (a.mirrorWeight() > 0 && !a.mirror()) {
-      problem("spec.analysis.mirrorWeight", "only used with mirror: true");
+      warning("spec.analysis.mirrorWeight", "ignored without mirror: true (as Flagger does)");
     }
     readyThreshold("spec.analysis.primaryReadyThreshold", a.primaryReadyThreshold());
     readyThreshold("spec.analysis.canaryReadyThreshold", a.canaryReadyThreshold());
@@ -199,9 +262,9 @@ final class SpecChecks {
         problem("spec.analysis.maxWeight", "must be at least stepWeight (" + a.stepWeight() + ")");
       } else if (a.stepWeight() == 0 && !a.stepWeights().isEmpty()
           && !a.maxWeight().equals(a.stepWeights().get(a.stepWeights().size() - 1))) {
-        problem("spec.analysis.maxWeight", "differs from the last stepWeights entry ("
+        warning("spec.analysis.maxWeight", "ignored: it differs from the last stepWeights entry ("
             + a.stepWeights().get(a.stepWeights().size() - 1)
-            + "); with stepWeights, promotion starts at the last entry and maxWeight is ignored");
+            + "), and with stepWeights promotion starts at the last entry (as Flagger does)");
       }
     }
     List<Integer> steps = a.stepWeights();
@@ -263,10 +326,16 @@ final class SpecChecks {
       problem(path + ".templateRef.name", "required");
     }
     if (!m.templateVariables().isEmpty() && m.templateRef() == null) {
-      problem(path + ".templateVariables", "only used with templateRef");
+      warning(path + ".templateVariables", "ignored without templateRef (as Flagger does)");
     }
     if (m.interval() != null && (m.interval().isNegative() || m.interval().isZero())) {
       problem(path + ".interval", "must be greater than 0");
+    }
+    durationInRange(path + ".interval", m.interval());
+    finite(path + ".threshold", m.threshold());
+    if (m.thresholdRange() != null) {
+      finite(path + ".thresholdRange.min", m.thresholdRange().min());
+      finite(path + ".thresholdRange.max", m.thresholdRange().max());
     }
     ThresholdRange range = m.thresholdRange();
     if (m.kind() == MetricKind.ALERT) {
@@ -292,7 +361,7 @@ final class SpecChecks {
             + format(range.max()) + ")");
       }
       if (m.threshold() != null) {
-        problem(path + ".threshold", "ignored when thresholdRange is set; remove one of them");
+        warning(path + ".threshold", "ignored when thresholdRange is set (as Flagger does); remove one of them");
       }
     } else if (m.threshold() == null) {
       problem(path, custom
@@ -322,12 +391,13 @@ final class SpecChecks {
       if (w.timeout().isNegative() || w.timeout().isZero()) {
         problem(path + ".timeout", "must be greater than 0");
       }
+      durationInRange(path + ".timeout", w.timeout());
       if (w.retries() < 0) {
         problem(path + ".retries", "must not be negative");
       }
       if (w.type() == WebhookType.CONFIRM_TRAFFIC_INCREASE && a.strategy() != Strategy.CANARY) {
-        problem(path + ".type", "confirm-traffic-increase hooks run only with stepWeight or stepWeights; "
-            + "with iterations (" + a.strategy().flaggerName() + ") it would never be called");
+        warning(path + ".type", "never called: confirm-traffic-increase hooks run only with stepWeight or "
+            + "stepWeights, and this analysis uses iterations (" + a.strategy().flaggerName() + ")");
       }
     }
   }

@@ -80,6 +80,14 @@ class CanaryValidatorTest {
   }
 
   @Test
+  void autoscalerRefIsRefusedUntilAutoscalersAreImplemented() {
+    assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", null, Map.of())))))
+        .containsExactly(p("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's "
+            + "autoscaler is not generated; remove autoscalerRef and scale the primary with your own autoscaler"));
+  }
+
+  @Test
   void targetRefNeedsANameAndADeployment() {
     assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "Deployment", " ")))))
         .containsExactly(p("spec.targetRef.name", "required"));
@@ -142,12 +150,49 @@ class CanaryValidatorTest {
     assertThat(problems(withAnalysis(a -> a.stepWeight(20).maxWeight(20)))).isEmpty();
   }
 
+  static List<SpecProblem> warnings(Canary canary) {
+    return CanaryValidator.check(canary).warnings();
+  }
+
   @Test
-  void maxWeightThatDisagreesWithStepWeightsIsReported() {
-    assertThat(problems(withAnalysis(a -> a.stepWeight(0).maxWeight(50).stepWeights(List.of(10, 80)))))
-        .containsExactly(p("spec.analysis.maxWeight", "differs from the last stepWeights entry (80); "
-            + "with stepWeights, promotion starts at the last entry and maxWeight is ignored"));
-    assertThat(problems(withAnalysis(a -> a.stepWeight(0).maxWeight(80).stepWeights(List.of(10, 80))))).isEmpty();
+  void maxWeightThatDisagreesWithStepWeightsIsAcceptedWithAWarningAsFlaggerIgnoresIt() {
+    Canary canary = withAnalysis(a -> a.stepWeight(0).maxWeight(50).stepWeights(List.of(10, 80)));
+    assertThat(problems(canary)).isEmpty();
+    assertThat(warnings(canary)).containsExactly(p("spec.analysis.maxWeight", "ignored: it differs from the "
+        + "last stepWeights entry (80), and with stepWeights promotion starts at the last entry (as Flagger does)"));
+    assertThat(warnings(withAnalysis(a -> a.stepWeight(0).maxWeight(80).stepWeights(List.of(10, 80))))).isEmpty();
+  }
+
+  @Test
+  void metricsServerAndHeadlessAreRefusedUntilImplemented() {
+    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090")))).extracting(SpecProblem::path)
+        .containsExactly("spec.metricsServer");
+    assertThat(problems(withSpec(s -> s.service(CanaryService.builder().port(80).headless(true).build()))))
+        .containsExactly(p("spec.service.headless", "not supported yet by canary-analysis: the generated "
+            + "Services are ClusterIP Services; remove headless"));
+  }
+
+  @Test
+  void durationsAndNumbersOutOfTheEnginesRangeAreRefused() {
+    assertThat(problems(withAnalysis(a -> a.interval(Duration.ofHours(10_000_000_000_000L)))))
+        .containsExactly(p("spec.analysis.interval", "must be at most 100 years (876000h)"));
+    assertThat(problems(withAnalysis(a -> a.metrics(List.of(MetricCheck.builder("request-success-rate")
+        .thresholdRange(Double.NEGATIVE_INFINITY, Double.NaN).interval(Duration.ofDays(40_000)).build())))))
+        .containsExactly(
+            p("spec.analysis.metrics[0].interval", "must be at most 100 years (876000h)"),
+            p("spec.analysis.metrics[0].thresholdRange.min", "must be a finite number"),
+            p("spec.analysis.metrics[0].thresholdRange.max", "must be a finite number"));
+    assertThat(problems(withAnalysis(a -> a.webhooks(List.of(Webhook.of("h", WebhookType.ROLLOUT, "http://h/")
+        .withTimeout(Duration.ofDays(40_000)))))))
+        .containsExactly(p("spec.analysis.webhooks[0].timeout", "must be at most 100 years (876000h)"));
+  }
+
+  @Test
+  void anOldIngressApiVersionOnNginxIsAcceptedWithAWarning() {
+    Canary canary = withSpec(s -> s.provider("nginx").ingressRef(new ObjectReference("extensions/v1beta1", "Ingress", "podinfo")));
+    assertThat(problems(canary)).isEmpty();
+    assertThat(warnings(canary)).containsExactly(p("spec.ingressRef.apiVersion", "the Ingress is read as "
+        + "networking.k8s.io/v1 whatever apiVersion says (as Flagger does); write networking.k8s.io/v1"));
   }
 
   @Test
@@ -181,9 +226,9 @@ class CanaryValidatorTest {
 
   @Test
   void intervalIsAtLeast10Seconds() {
-    assertThat(problems(withAnalysis(a -> a.interval(Duration.ofSeconds(9)))))
-        .containsExactly(p("spec.analysis.interval",
-            "must be at least 10s (Flagger silently raises shorter intervals to 10s)"));
+    assertThat(problems(withAnalysis(a -> a.interval(Duration.ofSeconds(9))))).isEmpty();
+    assertThat(warnings(withAnalysis(a -> a.interval(Duration.ofSeconds(9)))))
+        .containsExactly(p("spec.analysis.interval", "shorter than 10s; raised to 10s, as Flagger does"));
     assertThat(problems(withAnalysis(a -> a.interval(Duration.ofSeconds(10))))).isEmpty();
   }
 
@@ -197,8 +242,9 @@ class CanaryValidatorTest {
   void mirrorWeightIsBetween0And100AndNeedsMirror() {
     assertThat(problems(withAnalysis(a -> a.mirror(true).mirrorWeight(101))))
         .containsExactly(p("spec.analysis.mirrorWeight", "must be between 0 and 100"));
-    assertThat(problems(withAnalysis(a -> a.mirrorWeight(50))))
-        .containsExactly(p("spec.analysis.mirrorWeight", "only used with mirror: true"));
+    assertThat(problems(withAnalysis(a -> a.mirrorWeight(50)))).isEmpty();
+    assertThat(warnings(withAnalysis(a -> a.mirrorWeight(50))))
+        .containsExactly(p("spec.analysis.mirrorWeight", "ignored without mirror: true (as Flagger does)"));
     assertThat(problems(withAnalysis(a -> a.mirror(true).mirrorWeight(50)))).isEmpty();
   }
 
@@ -295,9 +341,10 @@ class CanaryValidatorTest {
 
   @Test
   void thresholdNextToThresholdRangeIsReportedAsIgnored() {
-    assertThat(problems(withAnalysis(a -> a.metrics(List.of(
+    assertThat(warnings(withAnalysis(a -> a.metrics(List.of(
         MetricCheck.builder("request-success-rate").thresholdRange(99.0, null).threshold(98.0).build())))))
-        .containsExactly(p("spec.analysis.metrics[0].threshold", "ignored when thresholdRange is set; remove one of them"));
+        .containsExactly(p("spec.analysis.metrics[0].threshold",
+            "ignored when thresholdRange is set (as Flagger does); remove one of them"));
   }
 
   @Test
@@ -315,9 +362,9 @@ class CanaryValidatorTest {
     assertThat(problems(withAnalysis(a -> a.metrics(List.of(MetricCheck.builder("m").templateRef(" ")
         .thresholdRange(1.0, null).build())))))
         .containsExactly(p("spec.analysis.metrics[0].templateRef.name", "required"));
-    assertThat(problems(withAnalysis(a -> a.metrics(List.of(MetricCheck.builder("m").query("up")
+    assertThat(warnings(withAnalysis(a -> a.metrics(List.of(MetricCheck.builder("m").query("up")
         .templateVariables(Map.of("a", "b")).thresholdRange(1.0, null).build())))))
-        .containsExactly(p("spec.analysis.metrics[0].templateVariables", "only used with templateRef"));
+        .containsExactly(p("spec.analysis.metrics[0].templateVariables", "ignored without templateRef (as Flagger does)"));
   }
 
   @Test
@@ -383,9 +430,9 @@ class CanaryValidatorTest {
   @Test
   void confirmTrafficIncreaseHooksNeedTheCanaryStrategy() {
     Webhook gate = Webhook.of("more", WebhookType.CONFIRM_TRAFFIC_INCREASE, "http://gate/");
-    assertThat(problems(withAnalysis(a -> a.stepWeight(0).maxWeight(null).iterations(5).webhooks(List.of(gate)))))
-        .containsExactly(p("spec.analysis.webhooks[0].type", "confirm-traffic-increase hooks run only with "
-            + "stepWeight or stepWeights; with iterations (blue-green) it would never be called"));
+    assertThat(warnings(withAnalysis(a -> a.stepWeight(0).maxWeight(null).iterations(5).webhooks(List.of(gate)))))
+        .containsExactly(p("spec.analysis.webhooks[0].type", "never called: confirm-traffic-increase hooks run "
+            + "only with stepWeight or stepWeights, and this analysis uses iterations (blue-green)"));
     assertThat(problems(withAnalysis(a -> a.webhooks(List.of(gate))))).isEmpty();
   }
 
@@ -440,9 +487,10 @@ class CanaryValidatorTest {
 
   @Test
   void metricsServerMustBeAnHttpUrl() {
-    assertThat(problems(withSpec(s -> s.metricsServer("prometheus:9090"))))
-        .containsExactly(p("spec.metricsServer", "must be an http or https URL with a host"));
-    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090")))).isEmpty();
+    assertThat(problems(withSpec(s -> s.metricsServer("prometheus:9090")))).first()
+        .isEqualTo(p("spec.metricsServer", "must be an http or https URL with a host"));
+    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090"))))
+        .extracting(SpecProblem::message).noneMatch(m -> m.contains("URL"));
   }
 
   @Test
@@ -496,8 +544,6 @@ class CanaryValidatorTest {
         p("spec.analysis.maxWeight", "must be between 1 and 100"),
         p("spec.analysis.stepWeights[2]", "must be greater than 20"),
         p("spec.analysis.threshold", "must be at least 1"),
-        p("spec.analysis.interval", "must be at least 10s (Flagger silently raises shorter intervals to 10s)"),
-        p("spec.analysis.mirrorWeight", "only used with mirror: true"),
         p("spec.analysis.canaryReadyThreshold", "must be between 1 and 100"),
         p("spec.analysis.match", "A/B matching needs iterations; with stepWeight or stepWeights the match "
             + "would be ignored or promote after one step (as Flagger does on nginx)"),

@@ -15,11 +15,6 @@ import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.ObjectReference;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
-import io.canaryanalysis.core.manifest.CanaryManifests;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -157,25 +152,6 @@ class RouterCapabilityValidationTest {
   void nullRouterSkipsRouterChecks() {
     assertThat(CanaryValidator.validate(on("traefik", a -> a.mirror(true)), (TrafficRouter) null)).isEmpty();
     assertThat(CanaryValidator.validate(on("traefik", a -> a.mirror(true)), (RouterCapabilities) null)).isEmpty();
-  }
-
-  @Test
-  void sampleManifestsAreValidForTheirRouters() {
-    assertThat(CanaryValidator.validate(load("podinfo-traefik.yaml"), TRAEFIK)).isEmpty();
-    assertThat(CanaryValidator.validate(load("istio-ab.yaml"), ISTIO)).isEmpty();
-    assertThat(CanaryValidator.validate(load("nginx-ingress.yaml"), NGINX)).isEmpty();
-    assertThat(CanaryValidator.validate(load("bluegreen.yaml"), KUBERNETES)).isEmpty();
-    assertThat(CanaryValidator.validate(load("istio-ab.yaml"), TRAEFIK)).extracting(SpecProblem::path)
-        .containsExactly("spec.analysis.match", "spec.analysis.match", "spec.analysis.match",
-            "spec.analysis.sessionAffinity");
-  }
-
-  private static Canary load(String name) {
-    try (InputStream in = RouterCapabilityValidationTest.class.getResourceAsStream("/manifests/" + name)) {
-      return CanaryManifests.readCanary(new String(in.readAllBytes(), StandardCharsets.UTF_8)).canary();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   /** A router with fixed capabilities and validation, for the parts of the SPI the validator uses. */

@@ -37,7 +37,6 @@ public final class NginxRouter implements TrafficRouter {
   private static final Logger log = LoggerFactory.getLogger(NginxRouter.class);
   private static final RouterCapabilities CAPABILITIES =
       new RouterCapabilities(true, true, true, false, false);
-  private static final String INGRESS_API_VERSION = "networking.k8s.io/v1";
 
   private final CanaryAnnotations annotations;
   private final IngressCloner cloner;
@@ -79,10 +78,8 @@ public final class NginxRouter implements TrafficRouter {
         problems.add(new SpecProblem("spec.ingressRef.kind", "must be Ingress, found "
             + ref.kind()));
       }
-      if (ref.apiVersion() != null && !INGRESS_API_VERSION.equals(ref.apiVersion())) {
-        problems.add(new SpecProblem("spec.ingressRef.apiVersion", "must be "
-            + INGRESS_API_VERSION + ", found " + ref.apiVersion()));
-      }
+      // Like Flagger, the Ingress is always read as networking.k8s.io/v1 whatever apiVersion
+      // says (extensions/v1beta1 manifests keep working); the core validator warns about it.
     }
     problems.addAll(NginxMatch.translate(canary.spec().analysis()).problems());
     return problems;

@@ -174,8 +174,14 @@ class NginxValidationTest {
         .toBuilder().ingressRef(new ObjectReference("gateway.networking.k8s.io/v1", "HTTPRoute",
             "podinfo")).build());
     assertThat(validate(wrongKind)).extracting(SpecProblem::toString).containsExactly(
-        "spec.ingressRef.kind: must be Ingress, found HTTPRoute",
-        "spec.ingressRef.apiVersion: must be networking.k8s.io/v1, found "
-            + "gateway.networking.k8s.io/v1");
+        "spec.ingressRef.kind: must be Ingress, found HTTPRoute");
+  }
+
+  @Test
+  void anOldIngressApiVersionIsReadAsNetworkingV1AsFlaggerDoes() {
+    Canary old = Fixtures.weightedCanary().withSpec(Fixtures.weightedCanary().spec()
+        .toBuilder().ingressRef(new ObjectReference("extensions/v1beta1", "Ingress", "podinfo"))
+        .build());
+    assertThat(validate(old)).isEmpty();
   }
 }

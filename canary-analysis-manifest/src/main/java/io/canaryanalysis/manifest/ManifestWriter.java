@@ -1,10 +1,13 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
+import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.AutoscalerRef;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
@@ -12,10 +15,12 @@ import io.canaryanalysis.api.spec.MetricTemplate;
 import io.canaryanalysis.api.spec.NoDataPolicy;
 import io.canaryanalysis.api.spec.ObjectMetadata;
 import io.canaryanalysis.api.spec.ObjectReference;
+import io.canaryanalysis.api.spec.ScalerReplicas;
 import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
 import io.canaryanalysis.api.spec.Webhook;
+import io.canaryanalysis.api.spec.WebhookType;
 import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.api.status.FailureReason;
 import io.canaryanalysis.api.status.StatusCondition;
@@ -28,7 +33,8 @@ import java.util.TreeMap;
 
 /**
  * Builds Flagger-shaped JSON-like trees (ordered maps, lists, scalars) from the model. Fields at
- * their default are left out, except {@code interval} and {@code threshold} which Flagger's CRD
+ * their default (webhook {@code type: rollout} and {@code timeout: 10s}, alert {@code severity:
+ * info}, ...) are left out, except {@code interval} and {@code threshold} which Flagger's CRD
  * requires; user maps are written in key order so the output is deterministic.
  */
 final class ManifestWriter {
@@ -90,6 +96,9 @@ final class ManifestWriter {
     if (spec.ingressRef() != null) {
       s.put("ingressRef", reference(spec.ingressRef()));
     }
+    if (spec.autoscalerRef() != null) {
+      s.put("autoscalerRef", autoscalerRef(spec.autoscalerRef()));
+    }
     if (spec.progressDeadlineSeconds() != CanarySpec.DEFAULT_PROGRESS_DEADLINE_SECONDS) {
       s.put("progressDeadlineSeconds", spec.progressDeadlineSeconds());
     }
@@ -111,6 +120,33 @@ final class ManifestWriter {
     return r;
   }
 
+  private static Map<String, Object> autoscalerRef(AutoscalerRef ref) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    put(r, "apiVersion", ref.apiVersion());
+    put(r, "kind", ref.kind());
+    r.put("name", ref.name());
+    ScalerReplicas replicas = ref.primaryScalerReplicas();
+    if (replicas != null) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      put(p, "minReplicas", replicas.minReplicas());
+      put(p, "maxReplicas", replicas.maxReplicas());
+      r.put("primaryScalerReplicas", p);
+    }
+    putMap(r, "primaryScalerQueries", ref.primaryScalerQueries());
+    return r;
+  }
+
+  private static Map<String, Object> gatewayRef(GatewayRef ref) {
+    Map<String, Object> r = new LinkedHashMap<>();
+    put(r, "group", ref.group());
+    put(r, "kind", ref.kind());
+    put(r, "namespace", ref.namespace());
+    r.put("name", ref.name());
+    put(r, "sectionName", ref.sectionName());
+    put(r, "port", ref.port());
+    return r;
+  }
+
   private static Map<String, Object> service(CanaryService service) {
     Map<String, Object> s = new LinkedHashMap<>();
     put(s, "name", service.name());
@@ -127,6 +163,12 @@ final class ManifestWriter {
     putTrue(s, "headless", service.headless());
     putList(s, "hosts", service.hosts());
     putList(s, "gateways", service.gateways());
+    if (!service.gatewayRefs().isEmpty()) {
+      List<Object> refs = new ArrayList<>();
+      service.gatewayRefs().forEach(ref -> refs.add(gatewayRef(ref)));
+      s.put("gatewayRefs", refs);
+    }
+    put(s, "backendTimeout", service.backendTimeout());
     putMatches(s, "match", service.match());
     putTree(s, "rewrite", service.rewrite());
     put(s, "timeout", service.timeout());
@@ -220,9 +262,13 @@ final class ManifestWriter {
   private static Map<String, Object> webhook(Webhook webhook) {
     Map<String, Object> w = new LinkedHashMap<>();
     w.put("name", webhook.name());
-    w.put("type", webhook.type().manifestValue());
+    if (webhook.type() != WebhookType.ROLLOUT) {
+      w.put("type", webhook.type().manifestValue());
+    }
     put(w, "url", webhook.url());
-    w.put("timeout", Durations.format(webhook.timeout()));
+    if (!webhook.timeout().equals(Webhook.DEFAULT_TIMEOUT)) {
+      w.put("timeout", Durations.format(webhook.timeout()));
+    }
     putNonZero(w, "retries", webhook.retries());
     putTrue(w, "disableTLS", webhook.disableTLS());
     putTrue(w, "muteAlert", webhook.muteAlert());
@@ -233,7 +279,9 @@ final class ManifestWriter {
   private static Map<String, Object> alert(AlertRef alert) {
     Map<String, Object> a = new LinkedHashMap<>();
     a.put("name", alert.name());
-    a.put("severity", alert.severity().manifestValue());
+    if (alert.severity() != AlertSeverity.INFO) {
+      a.put("severity", alert.severity().manifestValue());
+    }
     Map<String, Object> ref = new LinkedHashMap<>();
     ref.put("name", alert.providerRef().name());
     put(ref, "namespace", alert.providerRef().namespace());

@@ -1,11 +1,13 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.AutoscalerRef;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
@@ -13,6 +15,7 @@ import io.canaryanalysis.api.spec.NoDataPolicy;
 import io.canaryanalysis.api.spec.ObjectMetadata;
 import io.canaryanalysis.api.spec.ObjectReference;
 import io.canaryanalysis.api.spec.ProviderRef;
+import io.canaryanalysis.api.spec.ScalerReplicas;
 import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
@@ -28,7 +31,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /** Reads a Flagger {@code Canary} document into the model, reporting every problem with its path. */
@@ -41,12 +43,18 @@ final class CanaryReader {
       "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "knative", "kuma", "linkerd", "osm",
       "skipper", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3");
 
+  private static final ObjectReference PLACEHOLDER_REF = new ObjectReference(null, null, "");
+
   private CanaryReader() {}
 
-  /** The canary document, or null when it has errors (they are in {@code doc.problems()}). */
+  /**
+   * The canary document. When {@code doc.problems()} gained errors, the canary is partial: a field
+   * that could not be read has its default, or a blank placeholder where it is required, and list
+   * elements keep their places. It is good for semantic checks only, whose problems on and under a
+   * reported path are left out ({@link ManifestReader}).
+   */
   static CanaryDocument read(Fields doc, String defaultNamespace) {
     Problems problems = doc.problems();
-    int errorsBefore = problems.errorCount();
     int noticesBefore = problems.noticeCount();
     doc.skip("apiVersion", "kind");
     Metadata metadata = Metadata.read(doc, defaultNamespace);
@@ -66,8 +74,8 @@ final class CanaryReader {
       doc.take("status");
     }
     doc.finish();
-    if (problems.errorCount() > errorsBefore || metadata == null || spec == null) {
-      return null;
+    if (spec == null) {
+      spec = CanarySpec.builder().targetRef(PLACEHOLDER_REF).service(CanaryService.ofPort(0)).build();
     }
     Canary canary = new Canary(metadata.name(), metadata.namespace(), metadata.uid(),
         metadata.labels(), metadata.annotations(), spec);
@@ -82,7 +90,7 @@ final class CanaryReader {
     String metricsServer = s.string("metricsServer");
     ObjectReference targetRef = reference(s, "targetRef", true);
     ObjectReference ingressRef = reference(s, "ingressRef", false);
-    s.unsupported("autoscalerRef", "scale the primary with your own autoscaler");
+    AutoscalerRef autoscalerRef = autoscalerRef(s);
     s.unsupported("routeRef", "it is used by the apisix provider only");
     s.unsupported("upstreamRef", "it is used by the gloo provider only");
     CanaryService service = null;
@@ -114,10 +122,13 @@ final class CanaryReader {
     boolean suspend = s.bool("suspend");
     boolean revertOnDeletion = s.bool("revertOnDeletion");
     s.finish();
-    if (targetRef == null || service == null) {
-      return null;
+    if (targetRef == null) {
+      targetRef = PLACEHOLDER_REF;
     }
-    return new CanarySpec(targetRef, ingressRef, service, provider, metricsServer, analysis,
+    if (service == null) {
+      service = CanaryService.ofPort(0);
+    }
+    return new CanarySpec(targetRef, ingressRef, autoscalerRef, service, provider, metricsServer, analysis,
         progressDeadlineSeconds, skipAnalysis, suspend, revertOnDeletion);
   }
 
@@ -129,7 +140,7 @@ final class CanaryReader {
     if (OTHER_FLAGGER_PROVIDERS.contains(provider)) {
       s.error("provider", "the " + provider + " provider is " + Fields.NOT_SUPPORTED + "; " + supported);
     } else {
-      s.error("provider", "unknown provider \"" + provider + "\"; " + supported);
+      s.error("provider", "unknown provider; " + supported);
     }
   }
 
@@ -149,7 +160,43 @@ final class CanaryReader {
     String kind = ref.string("kind");
     String name = ref.requiredString("name");
     ref.finish();
-    return name == null ? null : new ObjectReference(apiVersion, kind, name);
+    return new ObjectReference(apiVersion, kind, name == null ? "" : name);
+  }
+
+  private static AutoscalerRef autoscalerRef(Fields parent) {
+    Fields ref = parent.object("autoscalerRef");
+    if (ref == null) {
+      return null;
+    }
+    String apiVersion = ref.string("apiVersion");
+    String kind = ref.string("kind");
+    String name = ref.requiredString("name");
+    ScalerReplicas replicas = null;
+    Fields replicaFields = ref.object("primaryScalerReplicas");
+    if (replicaFields != null) {
+      replicas = new ScalerReplicas(replicaFields.integer("minReplicas"), replicaFields.integer("maxReplicas"));
+      replicaFields.finish();
+    }
+    Map<String, String> queries = ref.stringMap("primaryScalerQueries");
+    ref.finish();
+    return name == null ? null : new AutoscalerRef(apiVersion, kind, name, replicas, queries);
+  }
+
+  private static List<GatewayRef> gatewayRefs(Fields parent) {
+    List<GatewayRef> result = new ArrayList<>();
+    for (Fields g : parent.objects("gatewayRefs")) {
+      String group = g.string("group");
+      String kind = g.string("kind");
+      String namespace = g.string("namespace");
+      String name = g.requiredString("name");
+      String sectionName = g.string("sectionName");
+      Integer port = g.integer("port");
+      g.finish();
+      if (name != null) {
+        result.add(new GatewayRef(group, kind, namespace, name, sectionName, port));
+      }
+    }
+    return result;
   }
 
   private static CanaryService readService(Fields f) {
@@ -169,6 +216,8 @@ final class CanaryReader {
     b.headless(f.bool("headless"));
     b.hosts(f.strings("hosts"));
     b.gateways(f.strings("gateways"));
+    b.gatewayRefs(gatewayRefs(f));
+    b.backendTimeout(f.string("backendTimeout"));
     b.match(matches(f, "match"));
     b.rewrite(f.tree("rewrite"));
     b.timeout(f.string("timeout"));
@@ -180,8 +229,6 @@ final class CanaryReader {
     b.primary(objectMetadata(f, "primary"));
     b.canary(objectMetadata(f, "canary"));
     f.unsupported("trafficDistribution", null);
-    f.unsupported("backendTimeout", "it is used by the Gateway API provider only");
-    f.unsupported("gatewayRefs", "it is used by the Gateway API provider only");
     f.unsupported("mirror", "it is used by the Gateway API provider only; use spec.analysis.mirror");
     f.unsupported("delegation", "Istio delegate VirtualServices are not generated");
     f.unsupported("meshName", "it is used by the App Mesh provider only");
@@ -229,7 +276,7 @@ final class CanaryReader {
     }
     b.maxWeight(a.integer("maxWeight"));
     b.stepWeight(a.integer("stepWeight", 0));
-    b.stepWeights(a.integers("stepWeights"));
+    b.stepWeights(a.integersInPlace("stepWeights"));
     b.stepWeightPromotion(a.integer("stepWeightPromotion", 0));
     b.iterations(a.integer("iterations", 0));
     b.match(matches(a, "match"));
@@ -242,27 +289,18 @@ final class CanaryReader {
       b.sessionAffinity(sessionAffinity(affinity));
     }
     List<MetricCheck> metrics = new ArrayList<>();
-    for (Fields m : a.objects("metrics")) {
-      MetricCheck metric = metric(m);
-      if (metric != null) {
-        metrics.add(metric);
-      }
+    for (Fields m : a.objectsInPlace("metrics")) {
+      metrics.add(m == null ? MetricCheck.builder("").build() : metric(m));
     }
     b.metrics(metrics);
     List<Webhook> webhooks = new ArrayList<>();
-    for (Fields w : a.objects("webhooks")) {
-      Webhook webhook = webhook(w);
-      if (webhook != null) {
-        webhooks.add(webhook);
-      }
+    for (Fields w : a.objectsInPlace("webhooks")) {
+      webhooks.add(w == null ? Webhook.of("", WebhookType.ROLLOUT, null) : webhook(w));
     }
     b.webhooks(webhooks);
     List<AlertRef> alerts = new ArrayList<>();
-    for (Fields al : a.objects("alerts")) {
-      AlertRef alert = alert(al);
-      if (alert != null) {
-        alerts.add(alert);
-      }
+    for (Fields al : a.objectsInPlace("alerts")) {
+      alerts.add(al == null ? new AlertRef("", AlertSeverity.INFO, new ProviderRef("", null)) : alert(al));
     }
     b.alerts(alerts);
     a.finish();
@@ -302,18 +340,15 @@ final class CanaryReader {
       refFields.unsupported("apiVersion", "a templateRef names a MetricTemplate by name and namespace");
       refFields.unsupported("kind", "a templateRef names a MetricTemplate by name and namespace");
       refFields.finish();
-      templateRef = refName == null ? null : new TemplateRef(refName, refNamespace);
+      templateRef = new TemplateRef(refName == null ? "" : refName, refNamespace);
     }
     Map<String, String> variables = m.stringMap("templateVariables");
-    MetricKind kind = choice(m, "kind", MetricKind.values(), MetricKind::manifestValue, null);
+    MetricKind kind = m.choice("kind", MetricKind.values(), MetricKind::manifestValue, null);
     SeriesAggregation aggregation =
-        choice(m, "aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
-    NoDataPolicy onNoData = choice(m, "onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
+        m.choice("aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
+    NoDataPolicy onNoData = m.choice("onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
     m.finish();
-    if (name == null) {
-      return null;
-    }
-    return new MetricCheck(name, interval, range, threshold, query, templateRef, variables, kind,
+    return new MetricCheck(name == null ? "" : name, interval, range, threshold, query, templateRef, variables, kind,
         aggregation, onNoData);
   }
 
@@ -324,7 +359,7 @@ final class CanaryReader {
     if (typeText != null) {
       type = WebhookType.fromManifest(typeText).orElse(null);
       if (type == null) {
-        w.error("type", "unknown webhook type \"" + typeText + "\"; expected one of "
+        w.error("type", "unknown webhook type; expected one of "
             + Arrays.stream(WebhookType.values()).map(WebhookType::manifestValue).collect(Collectors.joining(", ")));
       }
     }
@@ -334,14 +369,12 @@ final class CanaryReader {
       var raw = w.take("timeout");
       if (raw.isTextual() && raw.textValue().length() < 2) {
         if (!raw.textValue().isEmpty()) {
-          w.problems().notice(w.pathOf("timeout"), "\"" + raw.textValue()
-              + "\" has no unit; read as the default 10s, as Flagger does");
+          w.problems().notice(w.pathOf("timeout"), "has no unit; read as the default 10s, as Flagger does");
         }
       } else if (raw.isTextual()) {
         timeout = Durations.parse(raw.textValue());
         if (timeout == null) {
-          w.error("timeout", "\"" + raw.textValue()
-              + "\" is not a duration; use a number with a unit such as 30s, 5m or 1m30s");
+          w.error("timeout", Durations.problem(raw.textValue()));
         }
       } else {
         w.error("timeout", Fields.expected("a string", raw));
@@ -354,10 +387,8 @@ final class CanaryReader {
     boolean muteAlert = w.bool("muteAlert");
     Map<String, String> metadata = w.stringMap("metadata");
     w.finish();
-    if (name == null || type == null || timeout == null) {
-      return null;
-    }
-    return new Webhook(name, type, url, timeout, retries, disableTls, muteAlert, metadata);
+    return new Webhook(name == null ? "" : name, type == null ? WebhookType.ROLLOUT : type, url,
+        timeout == null ? Webhook.DEFAULT_TIMEOUT : timeout, retries, disableTls, muteAlert, metadata);
   }
 
   private static AlertRef alert(Fields al) {
@@ -367,7 +398,7 @@ final class CanaryReader {
     if (severityText != null) {
       severity = AlertSeverity.fromManifest(severityText).orElse(null);
       if (severity == null) {
-        al.error("severity", "unknown severity \"" + severityText + "\"; expected one of info, warn, error");
+        al.error("severity", "unknown severity; expected one of info, warn, error");
       }
     }
     ProviderRef providerRef = null;
@@ -379,22 +410,24 @@ final class CanaryReader {
         ref.unsupported("apiVersion", "a providerRef names an AlertProvider by name and namespace");
         ref.unsupported("kind", "a providerRef names an AlertProvider by name and namespace");
         ref.finish();
-        providerRef = refName == null ? null : new ProviderRef(refName, refNamespace);
+        providerRef = new ProviderRef(refName == null ? "" : refName, refNamespace);
       }
     } else {
       al.take("providerRef");
       al.required("providerRef");
     }
     al.finish();
-    if (name == null || severity == null || providerRef == null) {
-      return null;
-    }
-    return new AlertRef(name, severity, providerRef);
+    return new AlertRef(name == null ? "" : name, severity == null ? AlertSeverity.INFO : severity,
+        providerRef == null ? new ProviderRef("", null) : providerRef);
   }
 
   private static List<HttpMatch> matches(Fields parent, String field) {
     List<HttpMatch> result = new ArrayList<>();
-    for (Fields m : parent.objects(field)) {
+    for (Fields m : parent.objectsInPlace(field)) {
+      if (m == null) {
+        result.add(new HttpMatch(null, null, null, null, Map.of(), Map.of(), Map.of()));
+        continue;
+      }
       StringMatch uri = stringMatch(m, "uri");
       StringMatch method = stringMatch(m, "method");
       StringMatch scheme = stringMatch(m, "scheme");
@@ -451,22 +484,6 @@ final class CanaryReader {
           + found.stream().map(m -> m.type().fieldName()).collect(Collectors.joining(" and ")));
     }
     return null;
-  }
-
-  /** Parses an enum-valued field; reports an unknown value with the accepted ones. */
-  static <E> E choice(Fields f, String field, E[] values, Function<E, String> manifestValue, E absent) {
-    String text = f.string(field);
-    if (text == null) {
-      return absent;
-    }
-    for (E value : values) {
-      if (manifestValue.apply(value).equals(text)) {
-        return value;
-      }
-    }
-    f.error(field, "unknown value \"" + text + "\"; expected one of "
-        + Arrays.stream(values).map(manifestValue).collect(Collectors.joining(", ")));
-    return absent;
   }
 
   private static List<String> sorted(Set<String> values) {

@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.canaryanalysis.api.spec.MetricTemplate;
@@ -16,10 +16,8 @@ final class MetricTemplateReader {
 
   private MetricTemplateReader() {}
 
-  /** The template, or null when it has errors (they are in {@code doc.problems()}). */
+  /** The template; partial, with placeholders, when {@code doc.problems()} gained errors (see {@link CanaryReader#read}). */
   static MetricTemplate read(Fields doc, String defaultNamespace) {
-    Problems problems = doc.problems();
-    int errorsBefore = problems.errorCount();
     doc.skip("apiVersion", "kind");
     // Flagger defines status conditions for templates but never sets them; they carry nothing.
     doc.skip("status");
@@ -47,10 +45,9 @@ final class MetricTemplateReader {
       doc.required("spec");
     }
     doc.finish();
-    if (problems.errorCount() > errorsBefore || metadata == null || provider == null || query == null) {
-      return null;
-    }
-    return new MetricTemplate(metadata.name(), metadata.namespace(), provider, query);
+    return new MetricTemplate(metadata.name(), metadata.namespace(),
+        provider == null ? new MetricTemplateProvider("prometheus", null, null, Map.of(), false) : provider,
+        query == null ? "" : query);
   }
 
   private static MetricTemplateProvider provider(Fields p) {
@@ -60,7 +57,7 @@ final class MetricTemplateReader {
     } else if (!type.equals("prometheus")) {
       p.error("type", OTHER_FLAGGER_TYPES.contains(type)
           ? "the " + type + " metric provider is " + Fields.NOT_SUPPORTED + "; only prometheus is"
-          : "unknown metric provider type \"" + type + "\"; only prometheus is supported");
+          : "unknown metric provider type; only prometheus is supported");
     }
     String address = p.string("address");
     Map<String, String> headers = headers(p);

@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.SpecProblem;
 import java.util.ArrayList;
@@ -9,7 +9,13 @@ final class Problems {
   private final List<SpecProblem> errors = new ArrayList<>();
   private final List<SpecProblem> notices = new ArrayList<>();
 
+  /** Records an error; a second one at the same path is a consequence of the first and is left out. */
   void error(String path, String message) {
+    for (SpecProblem error : errors) {
+      if (error.path().equals(path)) {
+        return;
+      }
+    }
     errors.add(new SpecProblem(path, message));
   }
 

@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -15,7 +15,17 @@ final class Durations {
 
   private Durations() {}
 
-  /** The duration, or null when {@code text} is not a duration in the accepted syntax. */
+  /** Why {@code text} is not a duration, without quoting it. */
+  static String problem(String text) {
+    return text != null && DURATION.matcher(text).matches() && !text.isEmpty()
+        ? "out of range: at most 100 years (876000h)"
+        : "expected a duration: a number with a unit such as 30s, 5m or 1m30s";
+  }
+
+  /** The longest duration read: the engine adds durations to instants, so a bound keeps them valid. */
+  static final Duration MAX = Duration.ofDays(36_500);
+
+  /** The duration, or null when {@code text} is not a duration in the accepted syntax or longer than {@link #MAX}. */
   static Duration parse(String text) {
     if (text == null || text.isEmpty()) {
       return null;
@@ -38,7 +48,7 @@ final class Durations {
       if (m.group(4) != null) {
         result = result.plusMillis(Long.parseLong(m.group(4)));
       }
-      return result;
+      return result.compareTo(MAX) > 0 ? null : result;
     } catch (NumberFormatException | ArithmeticException e) {
       return null;
     }

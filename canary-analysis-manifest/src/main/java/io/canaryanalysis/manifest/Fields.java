@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -14,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import java.util.Arrays;
 
 /**
  * Typed, path-aware reads of one JSON object of a manifest. Every field read is marked as known;
@@ -129,6 +132,10 @@ final class Fields {
       error(field, expected("a number", value));
       return null;
     }
+    if (!Double.isFinite(value.doubleValue())) {
+      error(field, "out of range: expected a finite number");
+      return null;
+    }
     return value.doubleValue();
   }
 
@@ -152,7 +159,7 @@ final class Fields {
     }
     Duration duration = Durations.parse(text);
     if (duration == null) {
-      error(field, "\"" + text + "\" is not a duration; use a number with a unit such as 30s, 5m or 1m30s");
+      error(field, Durations.problem(text));
     }
     return duration;
   }
@@ -165,7 +172,7 @@ final class Fields {
     try {
       return OffsetDateTime.parse(text).toInstant();
     } catch (DateTimeParseException e) {
-      error(field, "\"" + text + "\" is not an RFC 3339 timestamp");
+      error(field, "expected an RFC 3339 timestamp such as 2024-05-01T10:00:00Z");
       return null;
     }
   }
@@ -200,6 +207,31 @@ final class Fields {
       if (fields != null) {
         result.add(fields);
       }
+    }
+    return result;
+  }
+
+  /** Like {@link #objects}, with null in place of an element that is not an object (reported), so later paths stay true. */
+  List<Fields> objectsInPlace(String field) {
+    List<Fields> result = new ArrayList<>();
+    for (Element element : list(field)) {
+      result.add(element.object());
+    }
+    return result;
+  }
+
+  /**
+   * Like {@link #integers}, with one more than the previous entry in place of an entry that is not
+   * an integer (reported), so the order checks of the later entries still apply to them.
+   */
+  List<Integer> integersInPlace(String field) {
+    List<Integer> result = new ArrayList<>();
+    for (Element element : list(field)) {
+      Integer value = toInt(element.value(), element.path());
+      if (value == null) {
+        value = result.isEmpty() ? 1 : Math.min(100, result.get(result.size() - 1) + 1);
+      }
+      result.add(value);
     }
     return result;
   }
@@ -270,9 +302,55 @@ final class Fields {
       error(field, expected("an object", value));
       return Map.of();
     }
+    if (!finiteNumbers(value, pathOf(field))) {
+      return Map.of();
+    }
     @SuppressWarnings("unchecked")
     Map<String, Object> result = (Map<String, Object>) Trees.toJava(value);
     return result;
+  }
+
+  /** Parses an enum-valued field; reports an unknown value with the accepted ones. */
+  <E> E choice(String field, E[] values, Function<E, String> manifestValue, E absent) {
+    String text = string(field);
+    if (text == null) {
+      return absent;
+    }
+    for (E value : values) {
+      if (manifestValue.apply(value).equals(text)) {
+        return value;
+      }
+    }
+    error(field, "unknown value; expected one of "
+        + Arrays.stream(values).map(manifestValue).collect(Collectors.joining(", ")));
+    return absent;
+  }
+
+  /** False (with the first offending path reported) when a tree holds a number a double cannot hold. */
+  private boolean finiteNumbers(JsonNode value, String at) {
+    if (value.isNumber()) {
+      if (!Double.isFinite(value.doubleValue())) {
+        problems.error(at, "out of range: expected a finite number");
+        return false;
+      }
+      return true;
+    }
+    if (value.isObject()) {
+      Iterator<Map.Entry<String, JsonNode>> it = value.fields();
+      while (it.hasNext()) {
+        Map.Entry<String, JsonNode> entry = it.next();
+        if (!finiteNumbers(entry.getValue(), Problems.key(at, entry.getKey()))) {
+          return false;
+        }
+      }
+    } else if (value.isArray()) {
+      for (int i = 0; i < value.size(); i++) {
+        if (!finiteNumbers(value.get(i), Problems.index(at, i))) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** Reports every field that was not read as unknown. */

@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.spec.MetricTemplate;

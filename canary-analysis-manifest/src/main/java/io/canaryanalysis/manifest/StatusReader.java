@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CanaryStatus;
@@ -29,7 +29,7 @@ final class StatusReader {
     if (phaseText != null) {
       CanaryPhase phase = CanaryPhase.fromFlaggerName(phaseText).orElse(null);
       if (phase == null) {
-        s.error("phase", "unknown phase \"" + phaseText + "\"; expected one of "
+        s.error("phase", "unknown phase; expected one of "
             + Arrays.stream(CanaryPhase.values()).map(CanaryPhase::flaggerName).collect(Collectors.joining(", ")));
       } else {
         b.phase(phase);
@@ -81,7 +81,7 @@ final class StatusReader {
     String type = c.requiredString("type");
     ConditionStatus status = null;
     if (c.has("status")) {
-      status = CanaryReader.choice(c, "status", ConditionStatus.values(), ConditionStatus::value, null);
+      status = c.choice("status", ConditionStatus.values(), ConditionStatus::value, null);
     } else {
       c.take("status");
       c.required("status");
@@ -100,7 +100,7 @@ final class StatusReader {
   private static FailureReason failure(Fields f) {
     CheckKind kind = null;
     if (f.has("kind")) {
-      kind = CanaryReader.choice(f, "kind", CheckKind.values(), CheckKind::name, null);
+      kind = f.choice("kind", CheckKind.values(), CheckKind::name, null);
     } else {
       f.take("kind");
       f.required("kind");

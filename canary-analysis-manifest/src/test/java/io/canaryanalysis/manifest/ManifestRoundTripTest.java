@@ -1,13 +1,15 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
 import io.canaryanalysis.api.spec.Analysis;
+import io.canaryanalysis.api.spec.AutoscalerRef;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
@@ -17,6 +19,7 @@ import io.canaryanalysis.api.spec.NoDataPolicy;
 import io.canaryanalysis.api.spec.ObjectMetadata;
 import io.canaryanalysis.api.spec.ObjectReference;
 import io.canaryanalysis.api.spec.ProviderRef;
+import io.canaryanalysis.api.spec.ScalerReplicas;
 import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
@@ -55,6 +58,9 @@ class ManifestRoundTripTest {
         .headless(true)
         .hosts(List.of("app.example.com", "*.example.org"))
         .gateways(List.of("mesh", "istio-system/public"))
+        .gatewayRefs(List.of(new GatewayRef(null, null, null, "public", null, null),
+            new GatewayRef("gateway.networking.k8s.io", "Gateway", "infra", "edge", "https", 443)))
+        .backendTimeout("30s")
         .match(List.of(new HttpMatch(StringMatch.exact("/"), StringMatch.prefix("GE"), StringMatch.suffix("s"),
             StringMatch.regex("^a.*"), Map.of("x-a", StringMatch.exact("true")),
             Map.of("q", StringMatch.prefix("123")), Map.of("app", "yes"))))
@@ -112,6 +118,8 @@ class ManifestRoundTripTest {
             .metricsServer("http://prometheus.monitoring:9090")
             .targetRef(new ObjectReference("apps/v1", "Deployment", "web"))
             .ingressRef(new ObjectReference("networking.k8s.io/v1", "Ingress", "web"))
+            .autoscalerRef(new AutoscalerRef("keda.sh/v1alpha1", "ScaledObject", "web",
+                new ScalerReplicas(2, null), Map.of("requests", "sum(rate(x[1m]))", "7", "true")))
             .service(service)
             .analysis(analysis)
             .progressDeadlineSeconds(300)
@@ -186,6 +194,21 @@ class ManifestRoundTripTest {
   }
 
   @Test
+  void autoscalerAndGatewayRefsAreReadWithFlaggerFieldNames() {
+    CanaryDocument doc = CanaryManifests.readCanary("apiVersion: flagger.app/v1beta1\nkind: Canary\n"
+        + "metadata:\n  name: p\nspec:\n  targetRef:\n    name: p\n"
+        + "  autoscalerRef:\n    apiVersion: autoscaling/v2\n    kind: HorizontalPodAutoscaler\n    name: p\n"
+        + "    primaryScalerReplicas:\n      minReplicas: 2\n      maxReplicas: 5\n"
+        + "  service:\n    port: 80\n    backendTimeout: 10s\n"
+        + "    gatewayRefs:\n      - name: gw\n        namespace: infra\n        sectionName: web\n        port: 80\n");
+    CanarySpec spec = doc.canary().spec();
+    assertThat(spec.autoscalerRef()).isEqualTo(new AutoscalerRef("autoscaling/v2", "HorizontalPodAutoscaler",
+        "p", new ScalerReplicas(2, 5), Map.of()));
+    assertThat(spec.service().gatewayRefs()).containsExactly(new GatewayRef(null, null, "infra", "gw", "web", 80));
+    assertThat(spec.service().backendTimeout()).isEqualTo("10s");
+  }
+
+  @Test
   void writtenManifestIsFlaggerShaped() {
     Map<String, Object> tree = CanaryManifests.toTree(SampleManifestsTest.podinfoTraefik(), null);
     assertThat(tree).containsEntry("apiVersion", "flagger.app/v1beta1").containsEntry("kind", "Canary");
@@ -198,6 +221,28 @@ class ManifestRoundTripTest {
     assertThat(yaml).startsWith("apiVersion: flagger.app/v1beta1\nkind: Canary\n")
         .contains("    targetPort: 9898\n")
         .contains("      type: pre-rollout\n");
+  }
+
+  @Test
+  void defaultsAreLeftOutWhenWriting() {
+    Canary canary = Canary.of("p", "default", CanarySpec.builder().deployment("p").service(CanaryService.ofPort(80))
+        .analysis(Analysis.builder().iterations(2)
+            .webhooks(List.of(Webhook.of("load", WebhookType.ROLLOUT, "http://load/")))
+            .alerts(List.of(new AlertRef("a", AlertSeverity.INFO, new ProviderRef("slack", null)))).build())
+        .build());
+    String yaml = CanaryManifests.toYaml(canary);
+    assertThat(yaml).doesNotContain("type:", "timeout:", "severity:", "portName", "progressDeadlineSeconds",
+        "primaryReadyThreshold");
+    assertThat(CanaryManifests.readCanary(yaml).canary()).isEqualTo(canary);
+  }
+
+  @Test
+  void aNumberOutOfRangeInAFreeFormTreeIsReportedWithItsPath() {
+    ManifestException e = org.assertj.core.api.Assertions.catchThrowableOfType(() -> CanaryManifests.readCanary(
+        "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: p\nspec:\n  targetRef:\n    name: p\n"
+            + "  service:\n    port: 80\n    retries:\n      attempts: [1, 1e400]\n"), ManifestException.class);
+    assertThat(e.problems()).containsExactly(new io.canaryanalysis.api.SpecProblem("spec.service.retries.attempts[1]",
+        "out of range: expected a finite number"));
   }
 
   @Test

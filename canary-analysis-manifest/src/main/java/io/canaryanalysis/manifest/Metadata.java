@@ -1,4 +1,4 @@
-package io.canaryanalysis.core.manifest;
+package io.canaryanalysis.manifest;
 
 import java.util.Map;
 
@@ -15,16 +15,16 @@ record Metadata(String name, String namespace, String uid, Map<String, String> l
       "deletionTimestamp", "deletionGracePeriodSeconds", "finalizers", "ownerReferences",
       "generateName"};
 
-  /** Reads {@code metadata}; null (with problems reported) when it is missing or has no name. */
+  /** Reads {@code metadata}; a blank name (with problems reported) when it is missing or has no name. */
   static Metadata read(Fields doc, String defaultNamespace) {
     if (!doc.has("metadata")) {
       doc.take("metadata");
       doc.required("metadata");
-      return null;
+      return new Metadata("", defaultNamespace, null, Map.of(), Map.of());
     }
     Fields meta = doc.object("metadata");
     if (meta == null) {
-      return null;
+      return new Metadata("", defaultNamespace, null, Map.of(), Map.of());
     }
     String name = meta.requiredString("name");
     String namespace = meta.string("namespace");
@@ -34,11 +34,9 @@ record Metadata(String name, String namespace, String uid, Map<String, String> l
     meta.skip(SERVER_MANAGED);
     meta.finish();
     if (name == null) {
-      return null;
-    }
-    if (name.isBlank()) {
+      name = "";
+    } else if (name.isBlank()) {
       meta.error("name", "must not be empty");
-      return null;
     }
     return new Metadata(name, namespace == null || namespace.isBlank() ? defaultNamespace : namespace,
         uid, labels, annotations);

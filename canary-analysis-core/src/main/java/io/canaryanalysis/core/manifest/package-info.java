@@ -1,7 +1,0 @@
-/**
- * Flagger manifests in and out: {@link io.canaryanalysis.core.manifest.CanaryManifests} reads
- * {@code flagger.app/v1beta1} Canary and MetricTemplate documents into the api model, reporting
- * every unknown, unsupported or mistyped field with its path, and writes the model back as
- * Flagger-shaped YAML, JSON or JSON-like trees.
- */
-package io.canaryanalysis.core.manifest;

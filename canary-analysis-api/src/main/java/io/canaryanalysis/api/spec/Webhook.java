@@ -1,5 +1,6 @@
 package io.canaryanalysis.api.spec;
 
+import io.canaryanalysis.api.Redaction;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -42,5 +43,17 @@ public record Webhook(
 
   public Webhook withTimeout(Duration timeout) {
     return new Webhook(name, type, url, timeout, retries, disableTLS, muteAlert, metadata);
+  }
+
+  /**
+   * Redacted: the URL's user info and query values are masked and metadata values (commands,
+   * tokens) are left out, since any of them may carry credentials.
+   */
+  @Override
+  public String toString() {
+    return "Webhook[name=" + name + ", type=" + type.manifestValue() + ", url="
+        + Redaction.redact(url) + ", timeout=" + timeout + ", retries=" + retries + ", disableTLS="
+        + disableTLS + ", muteAlert=" + muteAlert + ", metadata=" + Redaction.headerNames(metadata)
+        + "]";
   }
 }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
 /**
  * The one redaction function for every message, event, exception and {@code toString()} that can
  * carry an address, URL, header or query string. It masks URL user info (also when a password
- * holds {@code /}, {@code ?} or {@code #}), every query value of a URL, {@code Bearer} tokens,
+ * holds {@code /}, {@code ?} or {@code #}), every query value of a URL, {@code Bearer} tokens and
+ * {@code Basic} credentials,
  * {@code key=value} / {@code key: value} pairs whose key names a secret (token, password, secret,
  * api key, authorization, ...), and any known secret value given by the caller.
  *
@@ -30,6 +31,9 @@ public final class Redaction {
   /** A URL-like token: scheme, "://", then everything up to whitespace, a quote or angle bracket. */
   private static final Pattern URL = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)([^\\s\"<>`]*)");
   private static final Pattern BEARER = Pattern.compile("(?i)\\b(bearer\\s+)[A-Za-z0-9._~+/=-]{4,}");
+  /** Basic credentials: base64 with a digit, '+', '/', '=' or an inner capital (not "basic auth"). */
+  private static final Pattern BASIC = Pattern.compile(
+      "(?i:\\b(basic\\s+))(?=[A-Za-z0-9+/]*(?:[0-9+/=]|[a-z][A-Z]))[A-Za-z0-9+/]{8,}(?:=|&#x3D;|%3D)*");
   private static final Pattern SECRET_PAIR = Pattern.compile(
       "(?i)([A-Za-z0-9_.-]*(?:token|secret|passw(?:or)?d|pwd|api[_-]?key|apikey|credential|"
           + "authorization|signature)[A-Za-z0-9_.-]*(?<![Rr]ef))(\"?\\s*[=:]\\s*[\"']?)"
@@ -53,6 +57,7 @@ public final class Redaction {
     String out = replaceKnown(text, secrets);
     out = redactUrls(out);
     out = BEARER.matcher(out).replaceAll("$1" + MASK);
+    out = BASIC.matcher(out).replaceAll("$1" + MASK);
     out = maskPairs(out);
     return out;
   }
@@ -87,6 +92,10 @@ public final class Redaction {
     for (String s : secrets) {
       if (s != null && s.length() >= MIN_SECRET_LENGTH) {
         values.add(s);
+        String unpadded = s.replaceAll("=+$", "");
+        if (!unpadded.equals(s) && unpadded.length() >= MIN_SECRET_LENGTH) {
+          values.add(unpadded);
+        }
         String encoded = URLEncoder.encode(s, StandardCharsets.UTF_8);
         if (!encoded.equals(s)) {
           values.add(encoded);

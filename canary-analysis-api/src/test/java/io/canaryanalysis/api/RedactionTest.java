@@ -30,6 +30,8 @@ class RedactionTest {
       "{\"token\":\"abcdef\"} | {\"token\":\"***\"}",
       "X-Api-Key: k-123456 and password=hunter22 | X-Api-Key: *** and password=***",
       "provider.secretRef: required | provider.secretRef: required",
+      "denied Basic dXNlcjpwYXNz&#x3D; here | denied Basic *** here",
+      "use basic authentication or Basic auth | use basic authentication or Basic auth",
       "Halt podinfo.test advancement success rate 53.42% < 99% | Halt podinfo.test advancement success rate 53.42% < 99%",
   })
   void masksCredentialsInFreeText(String in, String expected) {

@@ -10,7 +10,8 @@ import java.util.Objects;
  * status 200–202 passes, anything else (or a timeout) fails.
  *
  * @param timeout default 10 seconds, as in Flagger
- * @param retries extra attempts on connection errors, 429 and 5xx
+ * @param retries extra attempts when a retry is safe (connection failures, 429, 503); validation
+ *     allows at most 10
  * @param disableTLS skip certificate verification (Flagger's {@code disableTLS})
  * @param muteAlert do not send the gate's "waiting for approval" alert
  */

@@ -23,4 +23,11 @@ public record WebhookPayload(
     checksum = checksum == null ? "" : checksum;
     metadata = metadata == null ? Map.of() : Map.copyOf(metadata);
   }
+
+  /** Metadata values are left out: they may hold commands with credentials. */
+  @Override
+  public String toString() {
+    return "WebhookPayload[name=" + name + ", namespace=" + namespace + ", phase=" + phase
+        + ", checksum=" + checksum + ", metadata=" + Redaction.headerNames(metadata) + "]";
+  }
 }

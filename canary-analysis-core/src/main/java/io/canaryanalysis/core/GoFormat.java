@@ -31,6 +31,16 @@ final class GoFormat {
 
   /** Go's {@code time.Duration(ms) * time.Millisecond} printed: 1515 is {@code 1.515s}, 500 is {@code 500ms}. */
   static String durationFromMillis(double millis) {
+    if (Double.isNaN(millis)) {
+      return "NaN";
+    }
+    if (Double.isInfinite(millis)) {
+      return millis > 0 ? "+Inf" : "-Inf";
+    }
+    if (Math.abs(millis) >= Long.MAX_VALUE / 1_000_000L) {
+      // Beyond time.Duration's range (about 292 years): Go would overflow; print the number.
+      return number(millis) + "ms";
+    }
     return duration((long) millis * 1_000_000L);
   }
 

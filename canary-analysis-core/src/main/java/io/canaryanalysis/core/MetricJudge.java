@@ -45,17 +45,14 @@ final class MetricJudge {
           queryFailedText(check, ((MetricResult.Failed) result).message()));
     }
     if (result instanceof MetricResult.NoData) {
-      String text = noDataText(check, ((MetricResult.NoData) result).detail(), targetKey, routerKind);
-      switch (check.onNoData()) {
-        case PASS:
-          return PASS;
-        case HOLD:
-          return new Hold(text);
-        default:
-          return new Fail(CheckKind.METRIC_NO_DATA, check.name(), null, null, text);
-      }
+      return noData(check, ((MetricResult.NoData) result).detail(), targetKey, routerKind);
     }
     double value = ((MetricResult.Value) result).value();
+    if (Double.isInfinite(value) && check.kind() != MetricKind.ALERT && !check.acceptInfinite()) {
+      // ±Inf is not evidence that a bound holds (+Inf would pass any minimum): no data, unless the
+      // check opts in with acceptInfinite.
+      return noData(check, "query returned " + GoFormat.number(value), targetKey, routerKind);
+    }
     if (check.kind() == MetricKind.ALERT) {
       if (value <= 0) {
         return PASS;
@@ -77,6 +74,18 @@ final class MetricJudge {
       return violation(check, value, range.max(), ">", canaryKey);
     }
     return PASS;
+  }
+
+  private static Verdict noData(MetricCheck check, String detail, String targetKey, String routerKind) {
+    String text = noDataText(check, detail, targetKey, routerKind);
+    switch (check.onNoData()) {
+      case PASS:
+        return PASS;
+      case HOLD:
+        return new Hold(text);
+      default:
+        return new Fail(CheckKind.METRIC_NO_DATA, check.name(), null, null, text);
+    }
   }
 
   private static Fail violation(MetricCheck check, double value, double bound, String op,

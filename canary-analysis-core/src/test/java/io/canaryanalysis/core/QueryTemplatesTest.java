@@ -24,10 +24,10 @@ class QueryTemplatesTest {
     MetricCheck check = MetricCheck.builder("404s").templateRef("not-found")
         .interval(Duration.ofSeconds(30)).templateVariables(Map.of("path", "/api")).build();
     String rendered = QueryTemplates.render(
-        "{{name}}|{{ namespace }}|{{  target  }}|{{ service}}|{{ingress }}|{{ route }}|"
-            + "{{ interval }}|{{ variables.path }}|{{- name -}}", CANARY, check);
+        "\"{{name}}|{{ namespace }}|{{  target  }}|{{ service}}|{{ingress }}|{{ route }}|"
+            + "{{ interval }}|{{ variables.path }}|{{- name -}}\"", CANARY, check);
     assertThat(rendered).isEqualTo(
-        "podinfo|test|podinfo-deploy|podinfo-svc|podinfo-ingress|podinfo-deploy|30s|/api|podinfo");
+        "\"podinfo|test|podinfo-deploy|podinfo-svc|podinfo-ingress|podinfo-deploy|30s|/api|podinfo\"");
   }
 
   @Test
@@ -77,5 +77,69 @@ class QueryTemplatesTest {
     assertThat(QueryTemplates.prometheusDuration(Duration.ofDays(1))).isEqualTo("1d");
     assertThatThrownBy(() -> QueryTemplates.prometheusDuration(Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  private static final String HOSTILE = "x'}[1m])) or vector(100) or sum(rate(y{a=\"`\\";
+
+  private static String renderWith(String template, String value) {
+    return QueryTemplates.render(template, Map.of("variables.v", value));
+  }
+
+  @Test
+  void valuesAreEscapedForTheQuoteTheyLandIn() {
+    assertThat(renderWith("up{a=\"{{ variables.v }}\"}", "a\"b'c\\d\n"))
+        .isEqualTo("up{a=\"a\\\"b'c\\\\d\\n\"}");
+    assertThat(renderWith("up{a='{{ variables.v }}'}", "a\"b'c\\d\u0001"))
+        .isEqualTo("up{a='a\"b\\'c\\\\d\\x01'}");
+    assertThat(renderWith("up{a=`{{ variables.v }}`}", "a\"b'c\\d"))
+        .isEqualTo("up{a=`a\"b'c\\d`}");
+  }
+
+  @Test
+  void theContextFollowsEscapesAndEarlierStrings() {
+    // The '"' inside the single-quoted string does not open a double-quoted one.
+    assertThat(renderWith("up{b='say \"hi\\' x', a='{{ variables.v }}'}", "it's"))
+        .isEqualTo("up{b='say \"hi\\' x', a='it\\'s'}");
+    assertThat(renderWith("up{a=\"\\\"{{ variables.v }}\"}", "\""))
+        .isEqualTo("up{a=\"\\\"\\\"\"}");
+  }
+
+  @Test
+  void aBacktickCannotEnterARawString() {
+    assertThatThrownBy(() -> renderWith("up{a=`{{ variables.v }}`}", HOSTILE))
+        .isInstanceOfSatisfying(QueryTemplates.RenderException.class,
+            e -> assertThat(e.placeholder()).isEqualTo("variables.v"))
+        .hasMessageContaining("backtick").hasMessageNotContaining("vector(100)");
+  }
+
+  @Test
+  void unquotedValuesMustBeIdentifiersDurationsOrNumbers() {
+    assertThat(renderWith("rate(x[{{ variables.v }}])", "5m")).isEqualTo("rate(x[5m])");
+    assertThat(renderWith("histogram_quantile({{ variables.v }}, x)", "0.99"))
+        .isEqualTo("histogram_quantile(0.99, x)");
+    assertThat(renderWith("{{ variables.v }}_total", "http_requests")).isEqualTo("http_requests_total");
+    for (String bad : new String[] {HOSTILE, "1m] or vector(1", "a-b", "", "x y", "x#"}) {
+      assertThatThrownBy(() -> renderWith("rate(x[{{ variables.v }}])", bad))
+          .isInstanceOf(QueryTemplates.RenderException.class)
+          .hasMessageContaining("outside a string literal");
+    }
+  }
+
+  @Test
+  void aCommentValueCannotEndTheComment() {
+    assertThat(renderWith("up # for {{ variables.v }}", "x'\"`")).isEqualTo("up # for x'\"`");
+    assertThatThrownBy(() -> renderWith("up # {{ variables.v }}", "x\nor vector(100)"))
+        .isInstanceOf(QueryTemplates.RenderException.class).hasMessageContaining("line break");
+    // A new line ends the comment: the next placeholder is unquoted again.
+    assertThatThrownBy(() -> renderWith("up # note\n+ {{ variables.v }}", "vector(1)"))
+        .hasMessageContaining("outside a string literal");
+  }
+
+  @Test
+  void aBackslashBeforeAPlaceholderIsRefused() {
+    assertThatThrownBy(() -> renderWith("up{a=\"x\\{{ variables.v }}\"}", "\""))
+        .isInstanceOf(QueryTemplates.RenderException.class)
+        .hasMessageContaining("backslash right before");
+    assertThat(renderWith("up{a=\"x\\\\{{ variables.v }}\"}", "y")).isEqualTo("up{a=\"x\\\\y\"}");
   }
 }

@@ -2,6 +2,7 @@ package io.canaryanalysis.kubernetes;
 
 import io.canaryanalysis.api.CanaryEvent;
 import io.canaryanalysis.api.EventSink;
+import io.canaryanalysis.api.Redaction;
 import io.canaryanalysis.api.spec.Canary;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
@@ -30,11 +31,16 @@ import org.slf4j.LoggerFactory;
  * {@code lastTimestamp} of the Event already written instead of creating another, as client-go's
  * correlator does; the dedup cache is bounded (LRU). Never throws: failures are logged.
  * The canary's uid is looked up once per canary and cached.
+ *
+ * <p>Messages are redacted ({@link Redaction}) and only then cut to {@value #MAX_MESSAGE_LENGTH}
+ * characters, so a cut can never leave part of a secret readable.
  */
 public final class KubernetesEventSink implements EventSink {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesEventSink.class);
   /** The default {@code source.component}. */
   public static final String DEFAULT_COMPONENT = "canary-analysis";
+  /** The longest message written, as the Kubernetes events API allows for a note. */
+  public static final int MAX_MESSAGE_LENGTH = 1024;
 
   private final KubernetesClient client;
   private final String component;
@@ -113,13 +119,14 @@ public final class KubernetesEventSink implements EventSink {
       record(event);
     } catch (RuntimeException e) {
       LOG.warn("could not record event for canary {}.{} ({}): {}", event.canaryName(),
-          event.namespace(), event.reason(), e.getMessage());
+          event.namespace(), event.reason(), Redaction.excerpt(e.getMessage(), 500));
     }
   }
 
   private void record(CanaryEvent event) {
+    String message = Redaction.excerpt(event.message(), MAX_MESSAGE_LENGTH - 3);
     String key = event.namespace() + "\0" + event.canaryName() + "\0" + event.type().value()
-        + "\0" + event.reason() + "\0" + event.message();
+        + "\0" + event.reason() + "\0" + message;
     String timestamp = timestamp(event.time() == null ? clock.instant() : event.time());
     Written previous;
     synchronized (written) {
@@ -144,7 +151,7 @@ public final class KubernetesEventSink implements EventSink {
         .withUid(uid(event).orElse(null))
         .endInvolvedObject()
         .withReason(event.reason())
-        .withMessage(event.message())
+        .withMessage(message)
         .withType(event.type().value())
         .withCount(1)
         .withFirstTimestamp(timestamp)
@@ -195,7 +202,7 @@ public final class KubernetesEventSink implements EventSink {
       }
       return Optional.of(canary.getMetadata().getUid());
     } catch (KubernetesClientException e) {
-      LOG.debug("could not look up the uid of canary {}: {}", key, e.getMessage());
+      LOG.debug("could not look up the uid of canary {}: {}", key, Redaction.excerpt(e.getMessage(), 500));
       return Optional.empty();
     }
   }

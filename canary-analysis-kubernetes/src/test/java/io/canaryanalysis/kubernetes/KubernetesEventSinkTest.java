@@ -113,6 +113,22 @@ class KubernetesEventSinkTest {
     });
   }
 
+  @Test
+  void messagesAreRedactedBeforeTheyAreCut() {
+    String token = "tok-SECRET-0123456789abcdef";
+    String message = "Prometheus query failed: Prometheus at http://admin:pa/ss-SECRET@prom:9090: "
+        + "HTTP 500: body: " + "x".repeat(KubernetesEventSink.MAX_MESSAGE_LENGTH - 120)
+        + " Authorization: Bearer " + token + " " + "y".repeat(2000);
+
+    KubernetesEventSink.create(client).event(event(EventType.WARNING, message, T0));
+
+    assertThat(events()).singleElement().satisfies(e -> {
+      assertThat(e.getMessage()).hasSizeLessThanOrEqualTo(KubernetesEventSink.MAX_MESSAGE_LENGTH)
+          .startsWith("Prometheus query failed: Prometheus at http://***@prom:9090: HTTP 500")
+          .doesNotContain("SECRET").doesNotContain("tok-").endsWith("...");
+    });
+  }
+
   private static CanaryEvent event(EventType type, String message, Instant time) {
     return new CanaryEvent("podinfo", NAMESPACE, type, CanaryEvent.REASON_SYNCED, message, time);
   }

@@ -1,5 +1,6 @@
 package io.canaryanalysis.api.spec;
 
+import io.canaryanalysis.api.Redaction;
 import java.util.Map;
 import java.util.Objects;
 
@@ -41,6 +42,16 @@ public record Canary(
 
   public static Canary of(String name, String namespace, CanarySpec spec) {
     return new Canary(name, namespace, null, Map.of(), Map.of(), spec);
+  }
+
+  /**
+   * Redacted: annotation values are left out (kubectl's last-applied-configuration holds the
+   * whole manifest, webhook URLs included) and the spec prints itself redacted.
+   */
+  @Override
+  public String toString() {
+    return "Canary[name=" + name + ", namespace=" + namespace + ", uid=" + uid + ", labels="
+        + labels + ", annotations=" + Redaction.headerNames(annotations) + ", spec=" + spec + "]";
   }
 
   /** {@code name.namespace}, the form Flagger's messages use. */

@@ -1,5 +1,6 @@
 package io.canaryanalysis.api.spec;
 
+import io.canaryanalysis.api.Redaction;
 import java.util.Objects;
 
 /**
@@ -36,6 +37,16 @@ public record CanarySpec(
     Objects.requireNonNull(service, "service");
     provider = Specs.blankToNull(provider);
     metricsServer = Specs.blankToNull(metricsServer);
+  }
+
+  /** Redacted: {@code metricsServer} may carry user info or a token in its query. */
+  @Override
+  public String toString() {
+    return "CanarySpec[targetRef=" + targetRef + ", ingressRef=" + ingressRef + ", service="
+        + service + ", provider=" + provider + ", metricsServer=" + Redaction.redact(metricsServer)
+        + ", analysis=" + analysis + ", progressDeadlineSeconds=" + progressDeadlineSeconds
+        + ", skipAnalysis=" + skipAnalysis + ", suspend=" + suspend + ", revertOnDeletion="
+        + revertOnDeletion + "]";
   }
 
   /** The apex service name: {@code service.name}, or the target's name. */

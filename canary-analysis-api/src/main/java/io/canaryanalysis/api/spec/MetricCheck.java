@@ -20,6 +20,9 @@ import java.util.Objects;
  * @param kind extension: {@link MetricKind#ALERT} judges the query as an alert expression
  * @param aggregation extension: how several series become one value
  * @param onNoData extension: what an empty or NaN result means
+ * @param acceptInfinite extension: judge +Inf and -Inf against the bounds as values; false (the
+ *     default) makes them no data, since an infinite latency or ratio (empty histogram buckets,
+ *     division by zero) is not evidence that a bound holds
  */
 public record MetricCheck(
     String name,
@@ -31,7 +34,8 @@ public record MetricCheck(
     Map<String, String> templateVariables,
     MetricKind kind,
     SeriesAggregation aggregation,
-    NoDataPolicy onNoData) {
+    NoDataPolicy onNoData,
+    boolean acceptInfinite) {
 
   /** Flagger's builtin success-rate metric, in percent (0–100). */
   public static final String REQUEST_SUCCESS_RATE = "request-success-rate";
@@ -47,6 +51,14 @@ public record MetricCheck(
     kind = kind == null ? MetricKind.VALUE : kind;
     aggregation = aggregation == null ? SeriesAggregation.NONE : aggregation;
     onNoData = onNoData == null ? NoDataPolicy.FAIL : onNoData;
+  }
+
+  /** A check that treats ±Inf as no data (the default). */
+  public MetricCheck(String name, Duration interval, ThresholdRange thresholdRange, Double threshold,
+      String query, TemplateRef templateRef, Map<String, String> templateVariables, MetricKind kind,
+      SeriesAggregation aggregation, NoDataPolicy onNoData) {
+    this(name, interval, thresholdRange, threshold, query, templateRef, templateVariables, kind,
+        aggregation, onNoData, false);
   }
 
   /** The interval to render, never null. */
@@ -92,6 +104,7 @@ public record MetricCheck(
     b.kind = kind;
     b.aggregation = aggregation;
     b.onNoData = onNoData;
+    b.acceptInfinite = acceptInfinite;
     return b;
   }
 
@@ -107,6 +120,7 @@ public record MetricCheck(
     private MetricKind kind = MetricKind.VALUE;
     private SeriesAggregation aggregation = SeriesAggregation.NONE;
     private NoDataPolicy onNoData = NoDataPolicy.FAIL;
+    private boolean acceptInfinite;
 
     private Builder(String name) {
       this.name = name;
@@ -167,9 +181,15 @@ public record MetricCheck(
       return this;
     }
 
+    /** Judge ±Inf as values instead of no data. */
+    public Builder acceptInfinite(boolean acceptInfinite) {
+      this.acceptInfinite = acceptInfinite;
+      return this;
+    }
+
     public MetricCheck build() {
       return new MetricCheck(name, interval, thresholdRange, threshold, query, templateRef,
-          templateVariables, kind, aggregation, onNoData);
+          templateVariables, kind, aggregation, onNoData, acceptInfinite);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.canaryanalysis.api.spec;
 
+import io.canaryanalysis.api.Redaction;
 import java.util.Objects;
 
 /**
@@ -12,5 +13,12 @@ public record MetricTemplate(String name, String namespace, MetricTemplateProvid
     Objects.requireNonNull(namespace, "namespace");
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(query, "query");
+  }
+
+  /** Redacted: the provider's address and headers may carry credentials. */
+  @Override
+  public String toString() {
+    return "MetricTemplate[name=" + name + ", namespace=" + namespace + ", provider=" + provider
+        + ", query=" + Redaction.redact(query) + "]";
   }
 }

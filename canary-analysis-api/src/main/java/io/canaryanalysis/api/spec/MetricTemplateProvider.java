@@ -1,5 +1,6 @@
 package io.canaryanalysis.api.spec;
 
+import io.canaryanalysis.api.Redaction;
 import java.util.Map;
 
 /**
@@ -30,11 +31,11 @@ public record MetricTemplateProvider(
     return new MetricTemplateProvider("prometheus", address, null, Map.of(), false);
   }
 
-  /** Omits header values, which may hold credentials. */
+  /** Omits header values and the address' user info and query values, which may hold credentials. */
   @Override
   public String toString() {
-    return "MetricTemplateProvider[type=" + type + ", address=" + address + ", secretRef="
-        + secretRef + ", headers=" + headers.keySet() + ", insecureSkipVerify="
-        + insecureSkipVerify + "]";
+    return "MetricTemplateProvider[type=" + type + ", address=" + Redaction.redact(address)
+        + ", secretRef=" + secretRef + ", headers=" + Redaction.headerNames(headers)
+        + ", insecureSkipVerify=" + insecureSkipVerify + "]";
   }
 }

@@ -1,5 +1,6 @@
 package io.canaryanalysis.api.spec;
 
+import io.canaryanalysis.api.Redaction;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -9,7 +10,8 @@ import java.util.Objects;
  * status 200–202 passes, anything else (or a timeout) fails.
  *
  * @param timeout default 10 seconds, as in Flagger
- * @param retries extra attempts on connection errors, 429 and 5xx
+ * @param retries extra attempts when a retry is safe (connection failures, 429, 503); validation
+ *     allows at most 10
  * @param disableTLS skip certificate verification (Flagger's {@code disableTLS})
  * @param muteAlert do not send the gate's "waiting for approval" alert
  */
@@ -42,5 +44,17 @@ public record Webhook(
 
   public Webhook withTimeout(Duration timeout) {
     return new Webhook(name, type, url, timeout, retries, disableTLS, muteAlert, metadata);
+  }
+
+  /**
+   * Redacted: the URL's user info and query values are masked and metadata values (commands,
+   * tokens) are left out, since any of them may carry credentials.
+   */
+  @Override
+  public String toString() {
+    return "Webhook[name=" + name + ", type=" + type.manifestValue() + ", url="
+        + Redaction.redact(url) + ", timeout=" + timeout + ", retries=" + retries + ", disableTLS="
+        + disableTLS + ", muteAlert=" + muteAlert + ", metadata=" + Redaction.headerNames(metadata)
+        + "]";
   }
 }

@@ -27,6 +27,8 @@ import java.util.regex.Pattern;
 
 /** The individual checks behind {@link CanaryValidator}; collects problems in check order. */
 final class SpecChecks {
+  /** Webhook retries beyond this only stretch a tick (each may wait up to the hook's timeout). */
+  static final int MAX_WEBHOOK_RETRIES = 10;
   static final Set<String> SUPPORTED_PROVIDERS = Set.of("istio", "kubernetes", "nginx", "traefik");
   static final Set<String> OTHER_FLAGGER_PROVIDERS = Set.of("apisix", "appmesh", "appmesh:v1beta2",
       "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "knative", "kuma", "linkerd", "osm",
@@ -394,6 +396,8 @@ final class SpecChecks {
       durationInRange(path + ".timeout", w.timeout());
       if (w.retries() < 0) {
         problem(path + ".retries", "must not be negative");
+      } else if (w.retries() > MAX_WEBHOOK_RETRIES) {
+        problem(path + ".retries", "must be at most " + MAX_WEBHOOK_RETRIES + ", got " + w.retries());
       }
       if (w.type() == WebhookType.CONFIRM_TRAFFIC_INCREASE && a.strategy() != Strategy.CANARY) {
         warning(path + ".type", "never called: confirm-traffic-increase hooks run only with stepWeight or "

@@ -428,6 +428,15 @@ class CanaryValidatorTest {
   }
 
   @Test
+  void webhookRetriesAreAtMostTen() {
+    Webhook ten = new Webhook("w", WebhookType.ROLLOUT, "http://x/", null, 10, false, false, Map.of());
+    Webhook many = new Webhook("w", WebhookType.ROLLOUT, "http://x/", null, Integer.MAX_VALUE, false, false, Map.of());
+    assertThat(problems(withAnalysis(a -> a.webhooks(List.of(ten))))).isEmpty();
+    assertThat(problems(withAnalysis(a -> a.webhooks(List.of(many)))))
+        .containsExactly(p("spec.analysis.webhooks[0].retries", "must be at most 10, got 2147483647"));
+  }
+
+  @Test
   void confirmTrafficIncreaseHooksNeedTheCanaryStrategy() {
     Webhook gate = Webhook.of("more", WebhookType.CONFIRM_TRAFFIC_INCREASE, "http://gate/");
     assertThat(warnings(withAnalysis(a -> a.stepWeight(0).maxWeight(null).iterations(5).webhooks(List.of(gate)))))

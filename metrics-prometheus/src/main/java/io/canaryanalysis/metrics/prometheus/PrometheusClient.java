@@ -1,6 +1,7 @@
 package io.canaryanalysis.metrics.prometheus;
 
 import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.Redaction;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -27,17 +28,23 @@ import org.slf4j.LoggerFactory;
  * never appear in {@link #toString()}, logs or exception messages.
  *
  * <p>Failures are thrown as {@link ProviderException}; {@link ProviderException#retriable()} is
- * true for timeouts, unreachable servers and HTTP 5xx/429.
+ * true for timeouts, unreachable servers and HTTP 5xx/429. Answers are parsed as they stream in
+ * and may not exceed {@link Builder#maxResponseBytes} once decompressed; a redirect is an error.
  */
 public final class PrometheusClient {
   private static final Logger LOG = LoggerFactory.getLogger(PrometheusClient.class);
   private static final Pattern WHITESPACE = Pattern.compile("\\s+");
   /** Flagger's hard-coded query timeout, kept as the default. */
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  /** The default limit on an answer's size (decompressed): 16 MiB. */
+  public static final long DEFAULT_MAX_RESPONSE_BYTES = 16L * 1024 * 1024;
+  /** How much of an error answer (HTTP 4xx/5xx) is read for the message. */
+  static final int ERROR_BODY_BYTES = 64 * 1024;
 
   private final HttpUrl baseUrl;
   private final String displayAddress;
   private final Duration timeout;
+  private final long maxResponseBytes;
   private final Headers headers;
   private final Credentials credentials;
   private final boolean insecureSkipVerify;
@@ -48,6 +55,7 @@ public final class PrometheusClient {
     this.baseUrl = baseUrl;
     this.displayAddress = displayAddress(baseUrl);
     this.timeout = b.timeout;
+    this.maxResponseBytes = b.maxResponseBytes;
     this.insecureSkipVerify = b.insecureSkipVerify;
     Credentials creds = b.credentials;
     if (creds instanceof Credentials.None && !baseUrl.username().isEmpty()) {
@@ -151,19 +159,27 @@ public final class PrometheusClient {
     Request request = new Request.Builder().url(url).headers(headers).get().build();
     LOG.debug("Prometheus {} at {}: {}", endpoint, displayAddress, url.queryParameter("query"));
     try (Response response = http.newCall(request).execute()) {
-      String body = response.body().string();
       if (response.code() >= 400) {
         boolean retriable = response.code() >= 500 || response.code() == 429;
+        String body = response.peekBody(ERROR_BODY_BYTES).string();
         throw new ProviderException(prefix() + "HTTP " + response.code() + ": "
-            + redactor.redact(ResponseParser.describeError(body)), retriable);
+            + ResponseParser.describeError(body, redactor), retriable);
       }
       if (response.code() >= 300) {
         throw new ProviderException(prefix() + "HTTP " + response.code()
             + " (redirects are not followed; check the address)", false);
       }
-      return ResponseParser.parse(body, redactor);
+      long declared = response.body().contentLength();
+      if (declared > maxResponseBytes) {
+        throw new BoundedInputStream.TooLargeException(maxResponseBytes);
+      }
+      return ResponseParser.parse(
+          new BoundedInputStream(response.body().byteStream(), maxResponseBytes), redactor);
     } catch (ResponseParser.MalformedResponseException e) {
       throw new ProviderException(prefix() + redactor.redact(e.getMessage()), false);
+    } catch (BoundedInputStream.TooLargeException e) {
+      throw new ProviderException(prefix() + e.getMessage()
+          + "; narrow the query or raise maxResponseBytes", false);
     } catch (InterruptedIOException e) {
       // OkHttp's call timeout and socket timeouts both surface as InterruptedIOException.
       throw new ProviderException(prefix() + "timed out after " + Durations.format(timeout)
@@ -218,6 +234,10 @@ public final class PrometheusClient {
   private static Headers requestHeaders(Map<String, String> extra, Credentials creds) {
     Headers.Builder h = new Headers.Builder();
     extra.forEach((name, value) -> {
+      // OkHttp gunzips (and the size limit counts decompressed bytes) only when it asks for gzip itself.
+      if (name.equalsIgnoreCase("Accept-Encoding")) {
+        return;
+      }
       if (!(creds.authorizationHeader() != null && name.equalsIgnoreCase("Authorization"))) {
         h.set(name, value);
       }
@@ -249,6 +269,7 @@ public final class PrometheusClient {
   public static final class Builder {
     private final String address;
     private Duration timeout = DEFAULT_TIMEOUT;
+    private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private Credentials credentials = Credentials.NONE;
     private boolean insecureSkipVerify;
@@ -307,6 +328,18 @@ public final class PrometheusClient {
       return this;
     }
 
+    /**
+     * The largest answer accepted, counted after decompression while it streams in; 16 MiB by
+     * default. A larger answer fails with a message naming the limit.
+     */
+    public Builder maxResponseBytes(long maxResponseBytes) {
+      if (maxResponseBytes < 1) {
+        throw new IllegalArgumentException("maxResponseBytes: must be positive, got " + maxResponseBytes);
+      }
+      this.maxResponseBytes = maxResponseBytes;
+      return this;
+    }
+
     /** Skips TLS certificate and host name verification (off by default). */
     public Builder insecureSkipVerify(boolean insecureSkipVerify) {
       this.insecureSkipVerify = insecureSkipVerify;
@@ -331,7 +364,7 @@ public final class PrometheusClient {
       HttpUrl url = HttpUrl.parse(address.strip());
       if (url == null) {
         throw new IllegalArgumentException("address: not an http or https URL: "
-            + Redactor.stripUserInfo(address.strip()));
+            + Redaction.redact(address.strip()));
       }
       return new PrometheusClient(this, url);
     }

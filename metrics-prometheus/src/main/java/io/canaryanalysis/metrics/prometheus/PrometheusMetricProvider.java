@@ -13,7 +13,8 @@ import org.slf4j.LoggerFactory;
  * {@link MetricQuery#evaluationTime()} (or now), reduced on purpose:
  *
  * <ul>
- *   <li>one series or a scalar gives its value, ±Inf included; an empty vector or NaN is no data;
+ *   <li>one series or a scalar gives its value, ±Inf included (the engine judges ±Inf as no data
+ *       unless the check sets {@code acceptInfinite}); an empty vector or NaN is no data;
  *   <li>several series fail, naming the count and the first label sets, unless the query asks for
  *       an aggregation (sum, min, max, avg; NaN series are left out);
  *   <li>a matrix or string result, an HTTP error, a Prometheus error, malformed JSON, a timeout or

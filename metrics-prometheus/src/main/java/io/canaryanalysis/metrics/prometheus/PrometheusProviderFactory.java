@@ -3,6 +3,7 @@ package io.canaryanalysis.metrics.prometheus;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricProviderFactory;
 import io.canaryanalysis.api.ProviderException;
+import io.canaryanalysis.api.Redaction;
 import io.canaryanalysis.api.SecretResolver;
 import io.canaryanalysis.api.spec.MetricTemplateProvider;
 import java.time.Duration;
@@ -25,6 +26,7 @@ public final class PrometheusProviderFactory implements MetricProviderFactory {
   static final String TYPE = "prometheus";
   private final SecretResolver secrets;
   private final Duration timeout;
+  private final long maxResponseBytes;
   private final OkHttpClient sharedHttp = new OkHttpClient();
 
   /** A factory with Flagger's 5 s query timeout. */
@@ -34,11 +36,23 @@ public final class PrometheusProviderFactory implements MetricProviderFactory {
 
   /** A factory whose providers time out each query after {@code timeout}. */
   public PrometheusProviderFactory(SecretResolver secrets, Duration timeout) {
+    this(secrets, timeout, PrometheusClient.DEFAULT_MAX_RESPONSE_BYTES);
+  }
+
+  /**
+   * A factory whose providers time out each query after {@code timeout} and refuse answers
+   * larger than {@code maxResponseBytes} once decompressed.
+   */
+  public PrometheusProviderFactory(SecretResolver secrets, Duration timeout, long maxResponseBytes) {
     this.secrets = Objects.requireNonNull(secrets, "secrets");
     this.timeout = Objects.requireNonNull(timeout, "timeout");
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("timeout: must be positive, got " + timeout);
     }
+    if (maxResponseBytes < 1) {
+      throw new IllegalArgumentException("maxResponseBytes: must be positive, got " + maxResponseBytes);
+    }
+    this.maxResponseBytes = maxResponseBytes;
   }
 
   /**
@@ -51,7 +65,7 @@ public final class PrometheusProviderFactory implements MetricProviderFactory {
     Objects.requireNonNull(provider, "provider");
     if (!TYPE.equalsIgnoreCase(provider.type().strip())) {
       throw new ProviderException("provider.type: unsupported metric provider type \""
-          + provider.type() + "\"; only \"prometheus\" is supported", false);
+          + Redaction.excerpt(provider.type(), 40) + "\"; only \"prometheus\" is supported", false);
     }
     if (provider.address() == null || provider.address().isBlank()) {
       throw new ProviderException("provider.address: required for a prometheus provider", false);
@@ -59,6 +73,7 @@ public final class PrometheusProviderFactory implements MetricProviderFactory {
     PrometheusClient.Builder builder = PrometheusClient.builder(provider.address())
         .baseHttpClient(sharedHttp)
         .timeout(timeout)
+        .maxResponseBytes(maxResponseBytes)
         .insecureSkipVerify(provider.insecureSkipVerify());
     try {
       builder.headers(provider.headers());

@@ -1,17 +1,16 @@
 package io.canaryanalysis.metrics.prometheus;
 
+import io.canaryanalysis.api.Redaction;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.List;
 
 /**
- * Replaces known secret values (tokens, passwords, header values) in text that is about to enter
- * a message, for example an error body that echoes a request header.
+ * {@link Redaction} bound to one client's known secrets (tokens, passwords, header values), for
+ * text that is about to enter a message, for example an error body that echoes a request header.
  */
 final class Redactor {
-  private static final int MIN_LENGTH = 4;
-  private static final String MASK = "***";
+  static final Redactor NONE = new Redactor(List.of());
   private final List<String> secrets;
 
   private Redactor(List<String> secrets) {
@@ -31,32 +30,15 @@ final class Redactor {
       values.add(authorization);
       values.add(authorization.substring(authorization.indexOf(' ') + 1));
     }
-    List<String> secrets = values.stream()
-        .filter(v -> v != null && v.length() >= MIN_LENGTH)
-        .distinct()
-        .sorted(Comparator.comparingInt(String::length).reversed())
-        .toList();
-    return new Redactor(secrets);
+    return new Redactor(List.copyOf(values.stream().filter(v -> v != null).distinct().toList()));
   }
 
   String redact(String text) {
-    if (text == null) {
-      return "";
-    }
-    String out = text;
-    for (String secret : secrets) {
-      out = out.replace(secret, MASK);
-    }
-    return out;
+    return Redaction.redact(text, secrets);
   }
 
-  /** Drops {@code user:password@} from a URL-like string. */
-  static String stripUserInfo(String address) {
-    int scheme = address.indexOf("://");
-    int start = scheme < 0 ? 0 : scheme + 3;
-    int slash = address.indexOf('/', start);
-    int end = slash < 0 ? address.length() : slash;
-    int at = address.lastIndexOf('@', end - 1);
-    return at < start ? address : address.substring(0, start) + address.substring(at + 1);
+  /** Redacted first, then cut to {@code max} characters. */
+  static String excerpt(String text, int max, Redactor redactor) {
+    return Redaction.excerpt(text, max, redactor.secrets);
   }
 }

@@ -347,9 +347,10 @@ final class CanaryReader {
     SeriesAggregation aggregation =
         m.choice("aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
     NoDataPolicy onNoData = m.choice("onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
+    boolean acceptInfinite = m.bool("acceptInfinite");
     m.finish();
     return new MetricCheck(name == null ? "" : name, interval, range, threshold, query, templateRef, variables, kind,
-        aggregation, onNoData);
+        aggregation, onNoData, acceptInfinite);
   }
 
   private static Webhook webhook(Fields w) {

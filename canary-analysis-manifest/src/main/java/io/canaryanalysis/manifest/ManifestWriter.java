@@ -256,6 +256,9 @@ final class ManifestWriter {
     if (metric.onNoData() != NoDataPolicy.FAIL) {
       m.put("onNoData", metric.onNoData().manifestValue());
     }
+    if (metric.acceptInfinite()) {
+      m.put("acceptInfinite", true);
+    }
     return m;
   }
 

@@ -194,6 +194,19 @@ class ManifestRoundTripTest {
   }
 
   @Test
+  void theEngineBookkeepingAndAcceptInfiniteRoundTrip() {
+    CanaryStatus status = fullStatus().toBuilder().mirrored(true)
+        .pendingPostRollout(io.canaryanalysis.api.status.CanaryPhase.SUCCEEDED).decision(42).build();
+    assertThat(CanaryManifests.readCanary(CanaryManifests.toYaml(everything(), status)).status()).isEqualTo(status);
+    Canary infinite = everything().withSpec(everything().spec().toBuilder().analysis(
+        everything().spec().analysis().toBuilder().metrics(java.util.List.of(MetricCheck.builder("latency")
+            .thresholdRange(null, 500.0).acceptInfinite(true).build())).build()).build());
+    String yaml = CanaryManifests.toYaml(infinite);
+    assertThat(yaml).contains("acceptInfinite: true");
+    assertThat(CanaryManifests.readCanary(yaml).canary()).isEqualTo(infinite);
+  }
+
+  @Test
   void autoscalerAndGatewayRefsAreReadWithFlaggerFieldNames() {
     CanaryDocument doc = CanaryManifests.readCanary("apiVersion: flagger.app/v1beta1\nkind: Canary\n"
         + "metadata:\n  name: p\nspec:\n  targetRef:\n    name: p\n"

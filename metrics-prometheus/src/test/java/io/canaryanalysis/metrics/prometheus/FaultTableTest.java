@@ -70,6 +70,11 @@ class FaultTableTest {
   private final Router router = new Router();
 
   private static final class Router implements TrafficRouter {
+    @Override
+    public String kind() {
+      return "traefik";
+    }
+
     TrafficSplit split = TrafficSplit.canary(50);
 
     @Override
@@ -120,7 +125,8 @@ class FaultTableTest {
     MetricTemplate template = new MetricTemplate("errors", "test",
         MetricTemplateProvider.prometheus(prometheus), "sum(errors)");
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router("traefik", router)
+        .router(router)
+        .statusStore((canary, next) -> Optional.of("2"))
         .workload(new ReadyWorkload())
         .eventSink(new EventSink() {
           @Override
@@ -132,10 +138,8 @@ class FaultTableTest {
           public void alert(CanaryAlert alert) {}
         })
         .webhookCaller(caller)
-        .metricProvider(factory.create(template.provider(), "test"))
-        .metricProviderFactory(factory)
+        .metrics(new io.canaryanalysis.api.MetricBackend(factory.create(template.provider(), "test"), (name, kind) -> Optional.of("up"), factory))
         .metricTemplateSource((ns, name) -> Optional.of(template))
-        .builtinMetricQueries((name, kind) -> Optional.of("up"))
         .clock(InstantSource.fixed(Instant.parse("2024-05-01T10:00:00Z")))
         .build();
     Canary canary = Canary.of("podinfo", "test", CanarySpec.builder().deployment("podinfo")

@@ -105,6 +105,11 @@ class SecretsEverywhereTest {
   }
 
   private static final class Router implements TrafficRouter {
+    @Override
+    public String kind() {
+      return "traefik";
+    }
+
     TrafficSplit split = TrafficSplit.canary(10);
 
     @Override
@@ -197,14 +202,13 @@ class SecretsEverywhereTest {
     Router router = new Router();
     try (HttpWebhookCaller caller = HttpWebhookCaller.builder().initialBackoff(Duration.ZERO).build()) {
       AnalysisEngine engine = AnalysisEngine.builder()
-          .router("traefik", router)
+          .router(router)
+          .statusStore((canary, next) -> Optional.of("2"))
           .workload(new ReadyWorkload())
           .eventSink(sink)
           .webhookCaller(caller)
-          .metricProvider(factory.create(templates.get("userinfo").provider(), "test"))
-          .metricProviderFactory(factory)
+          .metrics(new io.canaryanalysis.api.MetricBackend(factory.create(templates.get("userinfo").provider(), "test"), (name, kind) -> Optional.of("up"), factory))
           .metricTemplateSource((ns, name) -> Optional.ofNullable(templates.get(name)))
-          .builtinMetricQueries((name, kind) -> Optional.of("up"))
           .clock(InstantSource.fixed(Instant.parse("2024-05-01T10:00:00Z")))
           .build();
       CanaryStatus progressing = CanaryStatus.builder().phase(CanaryPhase.PROGRESSING)

@@ -17,7 +17,8 @@ import java.util.Objects;
  * @param address {@code spec.address}, the hook URL; may be null when {@code secretRef} is set
  * @param proxy {@code spec.proxy}, an {@code http://[user:password@]host:port} proxy, or null
  * @param secretRef {@code spec.secretRef.name}: a Secret whose key {@code address} replaces
- *     {@code address} and whose optional key {@code token} is sent as a bearer token, or null
+ *     {@code address} and whose optional key {@code token} is sent as a bearer token (to Slack, as
+ *     Flagger does, and to a generic webhook), or null
  */
 public record AlertProviderConfig(
     String name,

@@ -1,5 +1,6 @@
 package io.canaryanalysis.alerts;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -54,6 +55,49 @@ public record AlertProviderConfig(
   public static AlertProviderConfig of(String name, String namespace, AlertProviderType type,
       String address) {
     return new AlertProviderConfig(name, namespace, type, null, null, address, null, null);
+  }
+
+  /**
+   * Reads an AlertProvider's {@code spec} as a JSON tree of maps (for example a fabric8
+   * {@code GenericKubernetesResource}'s {@code spec}).
+   *
+   * @throws IllegalArgumentException naming the field, when {@code spec.type} is missing or
+   *     unknown, a field is not a string, or neither {@code address} nor {@code secretRef} is set;
+   *     the message never contains the address or proxy
+   */
+  public static AlertProviderConfig fromManifest(String name, String namespace, Map<String, ?> spec) {
+    Objects.requireNonNull(spec, "spec");
+    String where = "alert provider " + namespace + "/" + name + ": ";
+    String typeText = text(spec, "type", where);
+    if (typeText == null) {
+      throw new IllegalArgumentException(where + "spec.type is required");
+    }
+    AlertProviderType type = AlertProviderType.fromManifest(typeText).orElseThrow(() ->
+        new IllegalArgumentException(where + "spec.type: unsupported alert provider type \""
+            + typeText + "\" (slack, msteams, discord, rocket, gchat or generic)"));
+    Object secretRef = spec.get("secretRef");
+    String secretName = null;
+    if (secretRef != null) {
+      if (!(secretRef instanceof Map)) {
+        throw new IllegalArgumentException(where + "spec.secretRef: must be an object");
+      }
+      secretName = text((Map<?, ?>) secretRef, "name", where + "spec.secretRef.");
+      if (secretName == null) {
+        throw new IllegalArgumentException(where + "spec.secretRef.name is required");
+      }
+    }
+    return new AlertProviderConfig(name, namespace, type, text(spec, "channel", where),
+        text(spec, "username", where), text(spec, "address", where), text(spec, "proxy", where),
+        secretName);
+  }
+
+  private static String text(Map<?, ?> map, String key, String where) {
+    Object value = map.get(key);
+    if (value == null || value instanceof String) {
+      return (String) value;
+    }
+    throw new IllegalArgumentException(where + (where.endsWith(".") ? "" : "spec.") + key
+        + ": must be a string");
   }
 
   /** {@code namespace/name}, as messages name the provider. */

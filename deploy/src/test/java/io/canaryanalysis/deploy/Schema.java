@@ -2,7 +2,6 @@ package io.canaryanalysis.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
@@ -77,9 +76,7 @@ final class Schema {
             }
           }
         }
-        Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
-        while (fields.hasNext()) {
-          Map.Entry<String, JsonNode> field = fields.next();
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
           String fieldPath = path.isEmpty() ? field.getKey() : path + "." + field.getKey();
           JsonNode property = schema.path("properties").get(field.getKey());
           if (property == null) {

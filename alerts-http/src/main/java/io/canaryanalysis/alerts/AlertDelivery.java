@@ -1,5 +1,6 @@
 package io.canaryanalysis.alerts;
 
+import java.time.Duration;
 import java.util.Objects;
 
 /**
@@ -11,9 +12,10 @@ import java.util.Objects;
  * @param attempts HTTP requests made (0 when the alert failed before sending)
  * @param status the last HTTP status, or 0 when none was received
  * @param detail why it failed, or {@code delivered}
+ * @param elapsed wall time spent on this provider, retries and backoff included
  */
 public record AlertDelivery(String provider, AlertProviderType type, Outcome outcome, int attempts,
-    int status, String detail) {
+    int status, String detail, Duration elapsed) {
 
   /** Delivered, or failed (after retries when the failure was transient). */
   public enum Outcome {
@@ -25,6 +27,11 @@ public record AlertDelivery(String provider, AlertProviderType type, Outcome out
     Objects.requireNonNull(provider, "provider");
     Objects.requireNonNull(outcome, "outcome");
     Objects.requireNonNull(detail, "detail");
+    elapsed = elapsed == null ? Duration.ZERO : elapsed;
+  }
+
+  AlertDelivery withElapsed(Duration newElapsed) {
+    return new AlertDelivery(provider, type, outcome, attempts, status, detail, newElapsed);
   }
 
   public boolean delivered() {

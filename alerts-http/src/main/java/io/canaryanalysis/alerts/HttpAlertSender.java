@@ -23,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import okhttp3.Credentials;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -67,6 +68,7 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
   private final int maxBodyChars;
   private final Sleeper sleeper;
   private final ExecutorService worker;
+  private final Consumer<AlertDelivery> listener;
 
   private HttpAlertSender(Builder b) {
     this.client = b.client.newBuilder()
@@ -83,6 +85,7 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
     this.maxBackoff = b.maxBackoff;
     this.maxBodyChars = b.maxBodyChars;
     this.sleeper = b.sleeper;
+    this.listener = b.listener;
     this.worker = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
         new ArrayBlockingQueue<>(b.queueCapacity), runnable -> {
           Thread thread = new Thread(runnable, "canary-alerts");
@@ -155,21 +158,41 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
     List<AlertDelivery> results = new ArrayList<>();
     if (alert.providers().isEmpty()) {
       if (globalProvider != null) {
-        results.add(deliver(GLOBAL, globalProvider, message));
+        long start = System.nanoTime();
+        results.add(finish(deliver(GLOBAL, globalProvider, message), start));
       }
       return results;
     }
     for (ProviderRef ref : alert.providers()) {
+      long start = System.nanoTime();
       String namespace = ref.namespace() == null ? alert.namespace() : ref.namespace();
-      Optional<AlertProviderConfig> provider = providers.find(namespace, ref.name());
-      if (provider.isEmpty()) {
-        results.add(failed(namespace + "/" + ref.name(), null, message, 0, 0,
-            "alert provider " + namespace + "/" + ref.name() + " not found", null));
+      Optional<AlertProviderConfig> provider;
+      try {
+        provider = providers.find(namespace, ref.name());
+      } catch (RuntimeException e) {
+        results.add(finish(failed(namespace + "/" + ref.name(), null, message, 0, 0,
+            "alert provider " + namespace + "/" + ref.name() + " could not be read: "
+                + e.getClass().getSimpleName(), null), start));
         continue;
       }
-      results.add(deliver(provider.get().key(), provider.get(), message));
+      if (provider.isEmpty()) {
+        results.add(finish(failed(namespace + "/" + ref.name(), null, message, 0, 0,
+            "alert provider " + namespace + "/" + ref.name() + " not found", null), start));
+        continue;
+      }
+      results.add(finish(deliver(provider.get().key(), provider.get(), message), start));
     }
     return results;
+  }
+
+  private AlertDelivery finish(AlertDelivery delivery, long startNanos) {
+    AlertDelivery timed = delivery.withElapsed(Duration.ofNanos(System.nanoTime() - startNanos));
+    try {
+      listener.accept(timed);
+    } catch (RuntimeException e) {
+      log.warn("alert delivery listener failed: {}", e.getClass().getSimpleName());
+    }
+    return timed;
   }
 
   private AlertDelivery deliver(String id, AlertProviderConfig provider, AlertMessage message) {
@@ -252,7 +275,7 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
           log.debug("alert for canary {} delivered to provider {} ({}) in {} attempt(s)",
               message.subject(), id, where, attempt);
           return new AlertDelivery(id, type, AlertDelivery.Outcome.DELIVERED, attempt, status,
-              "delivered");
+              "delivered", null);
         }
         String text = response.peekBody(maxBodyChars).string().strip();
         detail = "bad response " + status + (text.isEmpty() ? "" : ": " + text);
@@ -289,7 +312,7 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
     String safe = redactor == null ? detail : redactor.redact(detail);
     log.warn("alert for canary {} to provider {} failed after {} attempt(s): {}",
         message.subject(), id, attempts, safe);
-    return new AlertDelivery(id, type, AlertDelivery.Outcome.FAILED, attempts, status, safe);
+    return new AlertDelivery(id, type, AlertDelivery.Outcome.FAILED, attempts, status, safe, null);
   }
 
   private Duration backoff(int attempt) {
@@ -365,6 +388,7 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
     private int maxBodyChars = 1024;
     private int queueCapacity = 1000;
     private Sleeper sleeper = Builder::sleepInterruptibly;
+    private Consumer<AlertDelivery> listener = delivery -> {};
 
     private Builder() {}
 
@@ -435,6 +459,15 @@ public final class HttpAlertSender implements EventSink, AutoCloseable {
         throw new IllegalArgumentException("queueCapacity must be positive: " + queueCapacity);
       }
       this.queueCapacity = queueCapacity;
+      return this;
+    }
+
+    /**
+     * Called with every outcome, for example to feed
+     * {@code CanaryMeters.recordProviderCall("alert", d.elapsed(), !d.delivered())}; must be fast.
+     */
+    public Builder listener(Consumer<AlertDelivery> listener) {
+      this.listener = Objects.requireNonNull(listener, "listener");
       return this;
     }
 

@@ -251,6 +251,27 @@ class AlertDeliveryWireMockTest {
   }
 
   @Test
+  void theListenerSeesEveryOutcomeWithItsDuration() {
+    WIREMOCK.stubFor(post(urlEqualTo("/slow")).willReturn(aResponse().withStatus(200)
+        .withFixedDelay(200)));
+    List<AlertDelivery> seen = new ArrayList<>();
+    AlertProviderConfig slow = slack(WIREMOCK.baseUrl() + "/slow");
+    List<AlertDelivery> results = build(builder(slow).listener(seen::add).providers(
+        (ns, name) -> {
+          if (name.equals("broken")) {
+            throw new IllegalStateException("informer not synced");
+          }
+          return name.equals("slack") ? Optional.of(slow) : Optional.empty();
+        }))
+        .deliver(Alerts.rollback(new ProviderRef("slack", null), new ProviderRef("broken", null)));
+    assertThat(seen).isEqualTo(results);
+    assertThat(seen.get(0).delivered()).isTrue();
+    assertThat(seen.get(0).elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+    assertThat(seen.get(1).detail())
+        .isEqualTo("alert provider test/broken could not be read: IllegalStateException");
+  }
+
+  @Test
   void alertsWithoutProvidersGoToTheGlobalProviderOrNowhere() {
     WIREMOCK.stubFor(post(anyUrl()).willReturn(aResponse().withStatus(200)));
     assertThat(build(builder()).deliver(Alerts.rollback())).isEmpty();

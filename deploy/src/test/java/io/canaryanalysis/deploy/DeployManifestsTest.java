@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -196,7 +197,8 @@ class DeployManifestsTest {
         "status.conditions[].lastUpdateTime", "status.conditions[].lastTransitionTime",
         "status.lastFailure.kind", "status.lastFailure.check", "status.lastFailure.value",
         "status.lastFailure.bound", "status.lastFailure.message", "status.lastFailure.time",
-        "status.lastAnalysisTime", "status.notReadySince", "status.preRolloutPassed");
+        "status.lastAnalysisTime", "status.notReadySince", "status.preRolloutPassed",
+        "status.mirrored", "status.pendingPostRollout", "status.decision");
     assertThat(paths.stream().filter(p -> Schema.at(schema, p) == null)).isEmpty();
     assertThat(Schema.at(schema, "status.phase").get("enum")).extracting(JsonNode::asText)
         .contains("Initializing", "Initialized", "Waiting", "Progressing", "WaitingPromotion",
@@ -209,6 +211,27 @@ class DeployManifestsTest {
     JsonNode canary = resource("full-canary.yaml").get(0);
     assertThat(canary.at("/spec/analysis/match/1/uri/prefix").asText()).isEqualTo("/api");
     assertThat(Schema.validate(schema, canary)).isEmpty();
+  }
+
+  @Test
+  void whatTheManifestWriterProducesValidatesWithNothingPruned() throws IOException {
+    JsonNode schema = schema("crds/canaries.yaml");
+    String full = YAML.writeValueAsString(resource("full-canary.yaml").get(0));
+    io.canaryanalysis.api.spec.Canary canary = io.canaryanalysis.manifest.CanaryManifests.readCanary(full).canary();
+    java.time.Instant time = java.time.Instant.parse("2024-05-01T10:00:00Z");
+    io.canaryanalysis.api.status.CanaryStatus status = io.canaryanalysis.api.status.CanaryStatus.builder()
+        .phase(io.canaryanalysis.api.status.CanaryPhase.FAILED).canaryWeight(100).failedChecks(3).iterations(2)
+        .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").trackedConfigs(Map.of("configmap/env", "abc"))
+        .lastTransitionTime(time).lastAnalysisTime(time).notReadySince(time).preRolloutPassed(true)
+        .mirrored(true).pendingPostRollout(io.canaryanalysis.api.status.CanaryPhase.FAILED).decision(9)
+        .lastFailure(new io.canaryanalysis.api.status.FailureReason(
+            io.canaryanalysis.api.status.CheckKind.METRIC, "request-success-rate", 53.4, ">= 99",
+            "Halt advancement", time))
+        .conditions(List.of(new io.canaryanalysis.api.status.StatusCondition("Promoted",
+            io.canaryanalysis.api.status.ConditionStatus.FALSE, "Failed", "Canary analysis failed", time, time)))
+        .build();
+    JsonNode written = YAML.valueToTree(io.canaryanalysis.manifest.CanaryManifests.toTree(canary, status));
+    assertThat(Schema.validate(schema, written)).isEmpty();
   }
 
   @Test

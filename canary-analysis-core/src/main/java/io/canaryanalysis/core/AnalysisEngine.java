@@ -2,6 +2,7 @@ package io.canaryanalysis.core;
 
 import io.canaryanalysis.api.CanaryAlert;
 import io.canaryanalysis.api.CanaryEvent;
+import io.canaryanalysis.api.AnalysisObserver;
 import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.api.EventType;
 import io.canaryanalysis.api.MetricBackend;
@@ -69,6 +70,7 @@ public final class AnalysisEngine {
   final MetricTemplateSource metricTemplateSource;
   final StatusStore statusStore;
   final InstantSource clock;
+  final AnalysisObserver observer;
 
   private AnalysisEngine(Builder b) {
     this.routers = Map.copyOf(b.routers);
@@ -80,6 +82,7 @@ public final class AnalysisEngine {
     this.metricTemplateSource = b.metricTemplateSource;
     this.statusStore = b.statusStore;
     this.clock = b.clock;
+    this.observer = b.observer;
   }
 
   public static Builder builder() {
@@ -109,9 +112,9 @@ public final class AnalysisEngine {
     if (plan instanceof CanaryStateMachine.Plan.Suspended) {
       TickResult result = ((CanaryStateMachine.Plan.Suspended) plan).result();
       run.deliver(result.actions(), status.phase());
-      return run.report(result.nextTickIn(), false, TickReport.Outcome.UNCHANGED);
+      return observed(canary, now, run.report(result.nextTickIn(), false, TickReport.Outcome.UNCHANGED));
     }
-    return run.tick();
+    return observed(canary, now, run.tick());
   }
 
   /**
@@ -125,7 +128,19 @@ public final class AnalysisEngine {
   public TickReport terminate(Canary canary, CanaryStatus status) {
     Objects.requireNonNull(canary, "canary");
     Objects.requireNonNull(status, "status");
-    return new TickRun(this, canary, status, clock.instant()).terminate();
+    Instant now = clock.instant();
+    return observed(canary, now, new TickRun(this, canary, status, now).terminate());
+  }
+
+  private TickReport observed(Canary canary, Instant start, TickReport report) {
+    observer.ticked(canary, report.status(), elapsedSince(start));
+    return report;
+  }
+
+  /** Time since {@code start} on the engine's clock (zero on a virtual clock that did not move). */
+  Duration elapsedSince(Instant start) {
+    Duration took = Duration.between(start, clock.instant());
+    return took.isNegative() ? Duration.ZERO : took;
   }
 
   /** The registered router for the canary's provider, or the default one. */
@@ -145,8 +160,15 @@ public final class AnalysisEngine {
     private MetricTemplateSource metricTemplateSource;
     private StatusStore statusStore;
     private InstantSource clock = InstantSource.system();
+    private AnalysisObserver observer = AnalysisObserver.none();
 
     private Builder() {}
+
+    /** Watches ticks, metric values and provider calls (for example Flagger's meters); default none. */
+    public Builder observer(AnalysisObserver observer) {
+      this.observer = Objects.requireNonNull(observer, "observer");
+      return this;
+    }
 
     /** Registers {@code router} for {@code spec.provider: router.kind()}; the first one is the default. */
     public Builder router(TrafficRouter router) {

@@ -23,16 +23,17 @@ import org.slf4j.LoggerFactory;
 final class MetricCalls {
   private static final Logger LOG = LoggerFactory.getLogger(MetricCalls.class);
 
+  private final AnalysisEngine engine;
   private final MetricBackend metrics;
   private final MetricTemplateSource templates;
   private final Canary canary;
   private final String routerKind;
   private final Instant now;
 
-  MetricCalls(MetricBackend metrics, MetricTemplateSource templates, Canary canary,
-      String routerKind, Instant now) {
-    this.metrics = metrics;
-    this.templates = templates;
+  MetricCalls(AnalysisEngine engine, Canary canary, String routerKind, Instant now) {
+    this.engine = engine;
+    this.metrics = engine.metrics;
+    this.templates = engine.metricTemplateSource;
     this.canary = canary;
     this.routerKind = routerKind;
     this.now = now;
@@ -110,9 +111,16 @@ final class MetricCalls {
 
   private MetricOutcome run(MetricProvider provider, String query, MetricCheck check) {
     MetricResult result;
+    Instant start = engine.clock.instant();
     try {
       result = provider.query(new MetricQuery(query, check.kind(), check.aggregation(), now, check.name()));
+      engine.observer.providerCalled("metrics", engine.elapsedSince(start),
+          result instanceof MetricResult.Failed);
+      if (result instanceof MetricResult.Value) {
+        engine.observer.measured(canary, check.name(), ((MetricResult.Value) result).value());
+      }
     } catch (RuntimeException e) {
+      engine.observer.providerCalled("metrics", engine.elapsedSince(start), true);
       String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       LOG.warn("canary {}: metric {} query failed: {}", canary.key(), check.name(), cause);
       result = MetricResult.failed(cause);

@@ -35,6 +35,7 @@ final class Notifications {
   static final String REVISION_KEY = "canaryRevision";
   static final String DECISION_KEY = "canaryDecision";
 
+  private final AnalysisEngine engine;
   private final Canary canary;
   private final Instant now;
   private final EventSink eventSink;
@@ -42,11 +43,12 @@ final class Notifications {
   private final List<CanaryEvent> events = new ArrayList<>(4);
   private final List<CanaryAlert> alerts = new ArrayList<>(1);
 
-  Notifications(Canary canary, Instant now, EventSink eventSink, WebhookCaller webhookCaller) {
+  Notifications(AnalysisEngine engine, Canary canary, Instant now) {
+    this.engine = engine;
     this.canary = canary;
     this.now = now;
-    this.eventSink = eventSink;
-    this.webhookCaller = webhookCaller;
+    this.eventSink = engine.eventSink;
+    this.webhookCaller = engine.webhookCaller;
   }
 
   List<CanaryEvent> events() {
@@ -104,10 +106,14 @@ final class Notifications {
     withKeys.putIfAbsent(DECISION_KEY, Integer.toString(decision));
     WebhookPayload payload = new WebhookPayload(canary.name(), canary.namespace(), phase.flaggerName(),
         checksum(status), withKeys);
+    Instant start = engine.clock.instant();
     try {
       WebhookResult result = webhookCaller.call(hook, payload);
-      return result == null ? WebhookResult.transportFailure("no result") : result;
+      result = result == null ? WebhookResult.transportFailure("no result") : result;
+      engine.observer.providerCalled("webhook", engine.elapsedSince(start), !result.passed());
+      return result;
     } catch (RuntimeException e) {
+      engine.observer.providerCalled("webhook", engine.elapsedSince(start), true);
       String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
       LOG.warn("canary {}: webhook {} call failed: {}", canary.key(), hook.name(), cause);
       return WebhookResult.transportFailure(cause);

@@ -43,7 +43,7 @@ final class TickRun implements TickChecks {
     this.canary = canary;
     this.stored = stored;
     this.now = now;
-    this.notifications = new Notifications(canary, now, engine.eventSink, engine.webhookCaller);
+    this.notifications = new Notifications(engine, canary, now);
   }
 
   TickReport tick() {
@@ -111,7 +111,7 @@ final class TickRun implements TickChecks {
           + " (registered: " + new TreeMap<>(engine.routers).keySet() + ")", phase);
       return false;
     }
-    metricCalls = new MetricCalls(engine.metrics, engine.metricTemplateSource, canary, routerKind, now);
+    metricCalls = new MetricCalls(engine, canary, routerKind, now);
     return true;
   }
 
@@ -160,9 +160,12 @@ final class TickRun implements TickChecks {
    */
   private TickReport.Outcome write(CanaryStatus next) {
     Optional<String> version;
+    Instant start = engine.clock.instant();
     try {
       version = engine.statusStore.compareAndSet(canary, next);
+      engine.observer.providerCalled("status", engine.elapsedSince(start), false);
     } catch (RuntimeException e) {
+      engine.observer.providerCalled("status", engine.elapsedSince(start), true);
       failure("writing the status", e);
       return TickReport.Outcome.FAILED;
     }
@@ -236,6 +239,19 @@ final class TickRun implements TickChecks {
   }
 
   private void perform(Action action) {
+    String kind = action instanceof Action.SetRoutes || action instanceof Action.FinalizeRoutes
+        ? "router" : "workload";
+    Instant start = engine.clock.instant();
+    try {
+      call(action);
+      engine.observer.providerCalled(kind, engine.elapsedSince(start), false);
+    } catch (RuntimeException e) {
+      engine.observer.providerCalled(kind, engine.elapsedSince(start), true);
+      throw e;
+    }
+  }
+
+  private void call(Action action) {
     if (action instanceof Action.SetRoutes) {
       router.setRoutes(canary, ((Action.SetRoutes) action).split());
     } else if (action instanceof Action.ScaleUp) {

@@ -1,5 +1,6 @@
 package io.canaryanalysis.simulation;
 
+import io.canaryanalysis.api.AnalysisObserver;
 import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
@@ -69,6 +70,7 @@ public final class Simulation {
   private CanaryStatus initialStatus = CanaryStatus.initial();
   private Instant start = DEFAULT_START;
   private Faults faults = Faults.NONE;
+  private AnalysisObserver observer = AnalysisObserver.none();
   private static final Duration RESTART_DELAY = Duration.ofSeconds(10);
 
   private Simulation(Canary canary) {
@@ -176,6 +178,12 @@ public final class Simulation {
     return this;
   }
 
+  /** Watches the simulated engine (for example Flagger's meters); default none. */
+  public Simulation observer(AnalysisObserver observer) {
+    this.observer = Objects.requireNonNull(observer, "observer");
+    return this;
+  }
+
   /** Injects faults around every side effect (the crash-consistency tests). */
   Simulation faults(Faults faults) {
     this.faults = Objects.requireNonNull(faults, "faults");
@@ -211,6 +219,7 @@ public final class Simulation {
             MetricTemplateProvider.prometheus("http://simulated"),
             SIMULATED_PREFIX + "template/" + namespace + "/" + name)))
         .clock(clock)
+        .observer(observer)
         .build();
 
     Duration revisionAt = schedule.isEmpty() ? null : schedule.get(schedule.size() - 1).at();

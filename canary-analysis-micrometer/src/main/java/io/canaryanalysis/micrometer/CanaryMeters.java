@@ -1,5 +1,6 @@
 package io.canaryanalysis.micrometer;
 
+import io.canaryanalysis.api.AnalysisObserver;
 import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.status.CanaryStatus;
@@ -21,10 +22,40 @@ import java.util.Objects;
  * not the Canary's own name. Unlike Flagger, {@link #remove(Canary)} drops every series labelled
  * with a deleted canary, so a cluster with churn does not accumulate stale series.
  *
+ * <p>It is an {@link AnalysisObserver}: pass it to {@code AnalysisEngine.Builder.observer} and the
+ * engine feeds it (the controller adds queue lag and deletions).
+ *
  * <p>Thread-safe; one instance per registry. Every method is cheap and never throws for valid
  * arguments, so it can be called from the analysis tick.
  */
-public sealed interface CanaryMeters permits MicrometerCanaryMeters {
+public sealed interface CanaryMeters extends AnalysisObserver permits MicrometerCanaryMeters {
+
+  /** The engine's observer hook: a tick records the stored status and the tick's duration. */
+  @Override
+  default void ticked(Canary canary, CanaryStatus status, Duration took) {
+    recordStatus(canary, status);
+    recordTick(canary, took);
+  }
+
+  @Override
+  default void measured(Canary canary, String metric, double value) {
+    recordMetricAnalysis(canary, metric, value);
+  }
+
+  @Override
+  default void providerCalled(String kind, Duration took, boolean failed) {
+    recordProviderCall(kind, took, failed);
+  }
+
+  @Override
+  default void queueLag(Duration lag) {
+    recordQueueLag(lag);
+  }
+
+  @Override
+  default void deleted(Canary canary) {
+    remove(canary);
+  }
 
   /**
    * Records the canary's persisted status: {@code flagger_canary_status} (0 Progressing,

@@ -1,5 +1,21 @@
 package io.canaryanalysis.examples;
 
+import com.sun.net.httpserver.HttpServer;
+import io.canaryanalysis.alerts.AlertProviderConfig;
+import io.canaryanalysis.alerts.AlertProviders;
+import io.canaryanalysis.alerts.HttpAlertSender;
+import io.canaryanalysis.api.EventSink;
+import io.canaryanalysis.micrometer.CanaryMeters;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.Optional;
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.kubernetes.CanaryController;
 import io.canaryanalysis.kubernetes.CanaryResources;
@@ -17,7 +33,6 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.InstantSource;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 
@@ -83,9 +98,27 @@ public final class EmbeddedController {
    * The whole wiring: every provider registered explicitly on the engine, and the controller
    * loop around it. The caller starts the controller and closes it (and the client).
    */
+  /** The version published in {@code flagger_info}. */
+  static final String VERSION = "0.1.0";
+
   public static CanaryController controller(KubernetesClient client, Settings settings,
       InstantSource clock) {
-    KubernetesEventSink events = KubernetesEventSink.create(client);
+    return controller(client, settings, clock, new SimpleMeterRegistry());
+  }
+
+  /**
+   * The same wiring with Flagger's meters registered in {@code registry} (fed by the engine as its
+   * observer) and alerts delivered to the AlertProviders stored in the cluster.
+   */
+  public static CanaryController controller(KubernetesClient client, Settings settings,
+      InstantSource clock, MeterRegistry registry) {
+    CanaryMeters meters = CanaryMeters.builder(registry).info(VERSION, "istio").build();
+    HttpAlertSender alerts = HttpAlertSender.builder()
+        .providers(clusterAlertProviders(client))
+        .secrets(KubernetesSecretResolver.create(client))
+        .listener(d -> meters.recordProviderCall("alert", d.elapsed(), !d.delivered()))
+        .build();
+    EventSink events = meters.eventSink(alerts.alongside(KubernetesEventSink.create(client)));
     AnalysisEngine engine = AnalysisEngine.builder()
         .router(IstioRouter.builder(client).build())
         .router(TraefikRouter.create(client))
@@ -97,6 +130,7 @@ public final class EmbeddedController {
         .metricTemplateSource(KubernetesMetricTemplates.create(client))
         .webhookCaller(HttpWebhookCaller.create())
         .eventSink(events)
+        .observer(meters)
         .clock(clock)
         .build();
     CanaryController.Builder controller = CanaryController.builder(client, engine)
@@ -108,7 +142,39 @@ public final class EmbeddedController {
     return controller.build();
   }
 
-  public static void main(String[] args) throws InterruptedException {
+  /** AlertProviders ({@code flagger.app/v1beta1}) read from the cluster when an alert names one. */
+  static AlertProviders clusterAlertProviders(KubernetesClient client) {
+    ResourceDefinitionContext kind = new ResourceDefinitionContext.Builder().withGroup("flagger.app")
+        .withVersion("v1beta1").withKind("AlertProvider").withPlural("alertproviders").withNamespaced(true)
+        .build();
+    return (namespace, name) -> {
+      GenericKubernetesResource resource =
+          client.genericKubernetesResources(kind).inNamespace(namespace).withName(name).get();
+      if (resource == null) {
+        return Optional.empty();
+      }
+      @SuppressWarnings("unchecked")
+      Map<String, ?> spec = (Map<String, ?>) resource.getAdditionalProperties().getOrDefault("spec", Map.of());
+      return Optional.of(AlertProviderConfig.fromManifest(name, namespace, spec));
+    };
+  }
+
+  /** Serves {@code registry}'s Prometheus exposition on {@code /metrics} at {@code port} (0: none). */
+  static HttpServer serveMetrics(PrometheusMeterRegistry registry, int port) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
+    server.createContext("/metrics", exchange -> {
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      try (var os = exchange.getResponseBody()) {
+        os.write(body);
+      }
+    });
+    server.start();
+    return server;
+  }
+
+  public static void main(String[] args) throws InterruptedException, IOException {
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     Settings settings;
     try {
@@ -121,10 +187,14 @@ public final class EmbeddedController {
       return;
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
-    CanaryController controller = controller(client, settings, InstantSource.system());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    int metricsPort = Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"));
+    HttpServer metrics = serveMetrics(registry, metricsPort);
+    CanaryController controller = controller(client, settings, InstantSource.system(), registry);
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       controller.close();
+      metrics.stop(0);
       client.close();
       stopped.countDown();
     }, "canary-analysis-shutdown"));
@@ -133,7 +203,7 @@ public final class EmbeddedController {
         : "namespace " + settings.namespace()) + " of " + client.getMasterUrl()
         + (settings.leaseNamespace() == null ? "" : " (leader election on lease "
             + settings.leaseNamespace() + "/" + LEASE_NAME + " as " + settings.identity() + ")")
-        + "; Ctrl-C to stop");
+        + "; Flagger's meters on :" + metrics.getAddress().getPort() + "/metrics; Ctrl-C to stop");
     stopped.await();
   }
 }

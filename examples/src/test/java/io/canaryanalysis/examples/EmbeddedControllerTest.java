@@ -40,6 +40,10 @@ class EmbeddedControllerTest {
       .withGroup("traefik.io").withVersion("v1alpha1").withKind("TraefikService")
       .withPlural("traefikservices").withNamespaced(true).build();
 
+  private static final ResourceDefinitionContext ALERT_PROVIDERS = new ResourceDefinitionContext.Builder()
+      .withGroup("flagger.app").withVersion("v1beta1").withKind("AlertProvider").withPlural("alertproviders")
+      .withNamespaced(true).build();
+
   KubernetesMockServer server;
   KubernetesClient client;
 
@@ -80,6 +84,55 @@ class EmbeddedControllerTest {
         .getReplicas()).isZero();
     assertThat(eventMessages()).contains("Initialization done! podinfo.test")
         .anySatisfy(m -> assertThat(m).contains("request-success-rate", "not answering"));
+  }
+
+  @Test
+  void metersAreFedByTheEngineAndAlertsReachTheClustersAlertProvider() throws Exception {
+    List<String> slack = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      slack.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      server.expectCustomResource(new CustomResourceDefinitionContext.Builder()
+          .withGroup("flagger.app").withVersion("v1beta1").withKind("Canary").withPlural("canaries")
+          .withScope("Namespaced").withName("canaries.flagger.app").withStatusSubresource(true).build());
+      client.resource(client.getKubernetesSerialization().unmarshal(DEPLOYMENT, Deployment.class)).create();
+      rolledOut("podinfo");
+      String provider = "apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata:\n  name: on-call\n"
+          + "  namespace: test\nspec:\n  type: slack\n  channel: general\n"
+          + "  address: http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\n";
+      client.genericKubernetesResources(ALERT_PROVIDERS).inNamespace(NAMESPACE).resource(
+          client.getKubernetesSerialization().unmarshal(provider, GenericKubernetesResource.class)).create();
+      String canary = CANARY + "    alerts:\n      - name: on-call\n        severity: info\n"
+          + "        providerRef:\n          name: on-call\n";
+      client.genericKubernetesResources(CANARIES).inNamespace(NAMESPACE).resource(
+          client.getKubernetesSerialization().unmarshal(canary, GenericKubernetesResource.class)).create();
+      io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+          new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+              io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+      CanaryController controller = EmbeddedController.controller(client, new EmbeddedController.Settings(
+          "http://127.0.0.1:9", NAMESPACE, null, "test"), (InstantSource) now::get, registry);
+
+      pass(controller);
+      rolledOut("podinfo-primary");
+      assertThat(pass(controller).status().phase()).isEqualTo(CanaryPhase.INITIALIZED);
+
+      assertThat(registry.scrape()).contains("flagger_canary_status{name=\"podinfo\",namespace=\"test\"} 1")
+          .contains("flagger_info{");
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (slack.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(slack).singleElement().satisfies(body -> assertThat(body)
+          .contains("New Deployment detected, initialization completed.").contains("general"));
+    } finally {
+      receiver.stop(0);
+    }
   }
 
   @Test

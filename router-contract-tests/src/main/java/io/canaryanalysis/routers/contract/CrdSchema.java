@@ -38,10 +38,12 @@ public final class CrdSchema {
 
   private final String name;
   private final JsonSchema schema;
+  private final JsonNode openApi;
 
-  private CrdSchema(String name, JsonSchema schema) {
+  private CrdSchema(String name, JsonSchema schema, JsonNode openApi) {
     this.name = name;
     this.schema = schema;
+    this.openApi = openApi;
   }
 
   /**
@@ -59,7 +61,7 @@ public final class CrdSchema {
         JsonNode strict = strict(openApi.deepCopy(), false);
         JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(strict);
         return new CrdSchema(crd.path("spec").path("names").path("kind").asText() + " "
-            + crd.path("spec").path("group").asText() + "/" + version, schema);
+            + crd.path("spec").path("group").asText() + "/" + version, schema, openApi);
       }
     }
     throw new IllegalArgumentException(resource + " does not serve version " + version);
@@ -82,6 +84,38 @@ public final class CrdSchema {
     if (!violations.isEmpty()) {
       throw new AssertionError("not a valid " + name + ":\n  " + String.join("\n  ", violations)
           + "\nobject: " + (object instanceof JsonNode ? object : JSON.valueToTree(object)));
+    }
+  }
+
+  /**
+   * {@code object} with the schema's {@code default} values filled in, as the API server stores
+   * it. A router that writes an object unequal to its defaulted form would see a difference on
+   * every read and write on every tick.
+   */
+  public JsonNode withDefaults(Object object) {
+    JsonNode node = (object instanceof JsonNode n ? n : JSON.valueToTree(object)).deepCopy();
+    applyDefaults(node, openApi);
+    return node;
+  }
+
+  private static void applyDefaults(JsonNode node, JsonNode schema) {
+    if (node instanceof ObjectNode object) {
+      JsonNode properties = schema.path("properties");
+      properties.fields().forEachRemaining(property -> {
+        JsonNode defaultValue = property.getValue().get("default");
+        if (!object.has(property.getKey()) && defaultValue != null) {
+          object.set(property.getKey(), defaultValue.deepCopy());
+        }
+        if (object.has(property.getKey())) {
+          applyDefaults(object.get(property.getKey()), property.getValue());
+        }
+      });
+      JsonNode additional = schema.path("additionalProperties");
+      if (additional.isObject()) {
+        object.fields().forEachRemaining(field -> applyDefaults(field.getValue(), additional));
+      }
+    } else if (node instanceof ArrayNode array && schema.has("items")) {
+      array.forEach(item -> applyDefaults(item, schema.get("items")));
     }
   }
 

@@ -582,7 +582,7 @@ public final class GatewayApiRouter implements TrafficRouter {
       message.append(" (is the Gateway API ").append(objects.apiVersion(RouteKind.of(canary)))
           .append(' ').append(RouteKind.of(canary).kind()).append(" CRD installed?)");
     }
-    boolean retriable = code == 0 || code == 409 || code == 422 || code == 429 || code >= 500;
+    boolean retriable = code <= 0 || code == 409 || code == 422 || code == 429 || code >= 500;
     return new ProviderException(message.toString(), retriable, e);
   }
 

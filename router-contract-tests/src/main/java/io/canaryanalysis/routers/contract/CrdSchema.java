@@ -58,7 +58,20 @@ public final class CrdSchema {
         if (openApi.isMissingNode()) {
           throw new IllegalArgumentException(resource + " version " + version + " has no schema");
         }
-        JsonNode strict = strict(openApi.deepCopy(), false);
+        ObjectNode root = (ObjectNode) openApi.deepCopy();
+        // The API server always accepts these at the root; some CRDs (Istio's) leave them out.
+        ObjectNode properties = root.has("properties")
+            ? (ObjectNode) root.get("properties") : root.putObject("properties");
+        if (!properties.has("apiVersion")) {
+          properties.putObject("apiVersion").put("type", "string");
+        }
+        if (!properties.has("kind")) {
+          properties.putObject("kind").put("type", "string");
+        }
+        if (!properties.has("metadata")) {
+          properties.putObject("metadata").put("type", "object");
+        }
+        JsonNode strict = strict(root, false);
         JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V4).getSchema(strict);
         return new CrdSchema(crd.path("spec").path("names").path("kind").asText() + " "
             + crd.path("spec").path("group").asText() + "/" + version, schema, openApi);

@@ -31,6 +31,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -78,6 +80,8 @@ public final class GatewayApiRouter implements TrafficRouter {
   private final GatewayObjects objects;
   private final RouteRenderer renderer;
   private final KubernetesSerialization json;
+  /** Gateways already warned about, so validation on every tick does not repeat the warning. */
+  private final Set<String> warnedGateways = ConcurrentHashMap.newKeySet();
 
   GatewayApiRouter(KubernetesClient client, String version, Supplier<String> cookieValues) {
     this.client = Objects.requireNonNull(client, "client");
@@ -167,11 +171,12 @@ public final class GatewayApiRouter implements TrafficRouter {
         controllerName = gatewayClass == null ? null
             : JsonTrees.string(gatewayClass.getAdditionalProperties().get("spec"), "controllerName");
       } catch (KubernetesClientException e) {
-        LOG.warn("Canary {}: cannot read Gateway {} or its GatewayClass (HTTP {}); assuming core "
+        LOG.debug("Canary {}: cannot read Gateway {} or its GatewayClass (HTTP {}); assuming core "
             + "Gateway API features only", canary.key(), gateway, e.getCode());
       }
       GatewayImplementation implementation = GatewayImplementation.ofControllerName(controllerName);
-      if (implementation == GatewayImplementation.UNKNOWN) {
+      if (implementation == GatewayImplementation.UNKNOWN
+          && warnedGateways.add(canary.key() + " " + gateway + " " + controllerName)) {
         LOG.warn("Canary {}: Gateway {} has {} controller {}; only core Gateway API features "
             + "(weights, exact header matches) are allowed", canary.key(), gateway,
             controllerName == null ? "no readable" : "the unknown", controllerName);

@@ -20,6 +20,11 @@ public interface TrafficRouter {
    */
   String kind();
 
+  /** Other {@code spec.provider} values this router also serves (Flagger spells some two ways). Default: none. */
+  default java.util.Set<String> aliases() {
+    return java.util.Set.of();
+  }
+
   /** What this router can express; validation rejects specs that need more. */
   RouterCapabilities capabilities();
 

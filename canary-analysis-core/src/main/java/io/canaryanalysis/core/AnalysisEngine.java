@@ -170,10 +170,13 @@ public final class AnalysisEngine {
       return this;
     }
 
-    /** Registers {@code router} for {@code spec.provider: router.kind()}; the first one is the default. */
+    /** Registers {@code router} for {@code spec.provider: router.kind()} and its aliases; the first one is the default. */
     public Builder router(TrafficRouter router) {
       Objects.requireNonNull(router, "router");
       routers.put(Objects.requireNonNull(router.kind(), "router.kind()"), router);
+      for (String alias : router.aliases()) {
+        routers.put(alias, router);
+      }
       return this;
     }
 

@@ -37,10 +37,11 @@ import java.util.stream.Collectors;
 final class CanaryReader {
   static final String API_VERSION = Canary.API_VERSION;
   /** Router kinds this project implements. */
-  static final Set<String> SUPPORTED_PROVIDERS = Set.of("traefik", "istio", "nginx", "kubernetes");
+  static final Set<String> SUPPORTED_PROVIDERS = Set.of("gatewayapi", "gatewayapi:v1",
+      "gatewayapi:v1beta1", "traefik", "istio", "nginx", "kubernetes");
   /** Router kinds Flagger's CRD allows that this project does not implement. */
   static final Set<String> OTHER_FLAGGER_PROVIDERS = Set.of("apisix", "appmesh", "appmesh:v1beta2",
-      "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "knative", "kuma", "linkerd", "osm",
+      "contour", "gloo", "knative", "kuma", "linkerd", "osm",
       "skipper", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3");
 
   private static final ObjectReference PLACEHOLDER_REF = new ObjectReference(null, null, "");

@@ -23,7 +23,9 @@ import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
+import io.canaryanalysis.metrics.prometheus.PrometheusClient;
 import io.canaryanalysis.metrics.prometheus.PrometheusMetrics;
+import io.canaryanalysis.providers.gatewayapi.GatewayApiRouter;
 import io.canaryanalysis.providers.istio.IstioRouter;
 import io.canaryanalysis.providers.nginx.NginxRouter;
 import io.canaryanalysis.providers.traefik.TraefikRouter;
@@ -122,11 +124,15 @@ public final class EmbeddedController {
     AnalysisEngine engine = AnalysisEngine.builder()
         .router(IstioRouter.builder(client).build())
         .router(TraefikRouter.create(client))
+        .router(GatewayApiRouter.builder(client).build())
+        .router(GatewayApiRouter.builder(client).apiVersion(GatewayApiRouter.API_VERSION_V1BETA1).build())
         .router(NginxRouter.builder(client).build())
         .defaultRouterKind("istio")
         .workload(DeploymentWorkload.create(client))
         .statusStore(CanaryResources.create(client))
-        .metrics(PrometheusMetrics.backend(settings.prometheusAddress(), KubernetesSecretResolver.create(client)))
+        .metrics(PrometheusMetrics.backend(PrometheusClient.builder(settings.prometheusAddress()).build(),
+            KubernetesSecretResolver.create(client),
+            System.getenv().getOrDefault("GATEWAY_IMPLEMENTATION", "unknown")))
         .metricTemplateSource(KubernetesMetricTemplates.create(client))
         .webhookCaller(HttpWebhookCaller.create())
         .eventSink(events)

@@ -36,7 +36,8 @@ import java.util.random.RandomGenerator;
  */
 public final class Scenario {
   /** The scenarios bundled in the runner jar, under {@code /scenarios/<name>.yaml}. */
-  public static final List<String> BUNDLED = List.of("promotion", "rollback", "ab-testing", "manual-gate", "noisy");
+  public static final List<String> BUNDLED = List.of("promotion", "rollback", "ab-testing", "manual-gate", "noisy",
+      "gatewayapi-promotion", "gatewayapi-rollback");
 
   private final String source;
   private final String description;

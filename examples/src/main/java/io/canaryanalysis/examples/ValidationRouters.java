@@ -1,6 +1,7 @@
 package io.canaryanalysis.examples;
 
 import io.canaryanalysis.api.TrafficRouter;
+import io.canaryanalysis.providers.gatewayapi.GatewayApiRouter;
 import io.canaryanalysis.providers.istio.IstioRouter;
 import io.canaryanalysis.providers.nginx.NginxRouter;
 import io.canaryanalysis.providers.traefik.TraefikRouter;
@@ -22,16 +23,21 @@ import java.util.TreeSet;
 final class ValidationRouters {
   private static final class Holder {
     static final KubernetesClient OFFLINE = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl("https://127.0.0.1:1/").build())
+        .withConfig(new ConfigBuilder(Config.empty()).withMasterUrl("https://127.0.0.1:1/")
+            .withRequestRetryBackoffLimit(0).withRequestTimeout(1000).build())
         .build();
     static final Map<String, TrafficRouter> ROUTERS = Map.of(
+        "gatewayapi", GatewayApiRouter.builder(OFFLINE).build(),
+        "gatewayapi:v1", GatewayApiRouter.builder(OFFLINE).build(),
+        "gatewayapi:v1beta1", GatewayApiRouter.builder(OFFLINE).apiVersion(GatewayApiRouter.API_VERSION_V1BETA1).build(),
         "istio", IstioRouter.builder(OFFLINE).build(),
         "nginx", NginxRouter.builder(OFFLINE).build(),
         "traefik", TraefikRouter.create(OFFLINE));
   }
 
   /** The router kinds the runner simulates. */
-  static final Set<String> KINDS = Set.of("istio", "nginx", "traefik");
+  static final Set<String> KINDS = Set.of("gatewayapi", "gatewayapi:v1", "gatewayapi:v1beta1", "istio",
+      "nginx", "traefik");
 
   private ValidationRouters() {}
 

@@ -29,12 +29,14 @@ import java.util.regex.Pattern;
 final class SpecChecks {
   /** Webhook retries beyond this only stretch a tick (each may wait up to the hook's timeout). */
   static final int MAX_WEBHOOK_RETRIES = 10;
-  static final Set<String> SUPPORTED_PROVIDERS = Set.of("istio", "kubernetes", "nginx", "traefik");
+  static final Set<String> SUPPORTED_PROVIDERS = Set.of("gatewayapi", "gatewayapi:v1",
+      "gatewayapi:v1beta1", "istio", "kubernetes", "nginx", "traefik");
   static final Set<String> OTHER_FLAGGER_PROVIDERS = Set.of("apisix", "appmesh", "appmesh:v1beta2",
-      "contour", "gatewayapi:v1", "gatewayapi:v1beta1", "gloo", "knative", "kuma", "linkerd", "osm",
+      "contour", "gloo", "knative", "kuma", "linkerd", "osm",
       "skipper", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3");
   private static final String INGRESS_API_VERSION = "networking.k8s.io/v1";
-  private static final String PROVIDER_LIST = "istio, kubernetes, nginx, traefik";
+  private static final String PROVIDER_LIST =
+      "gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, kubernetes, nginx, traefik";
   /**
    * {@code http://host[:port][/path]}: a scheme, an optional user part, a host name or bracketed
    * IPv6 address, an optional port. Parsed here rather than with {@code java.net}, which core avoids.

@@ -24,8 +24,21 @@ public final class PrometheusMetrics {
 
   /** Builtin and inline queries go through {@code client}; templates use their own address. */
   public static MetricBackend backend(PrometheusClient client, SecretResolver secrets) {
+    return backend(client, secrets, "unknown");
+  }
+
+  /**
+   * As {@link #backend(PrometheusClient, SecretResolver)}, with the builtin queries for Gateway API
+   * routes served by {@code gatewayImplementation} ({@code istio}, {@code traefik}; see
+   * {@link GatewayApiBuiltinQueries}); other implementations have none and need a MetricTemplate.
+   */
+  public static MetricBackend backend(PrometheusClient client, SecretResolver secrets,
+      String gatewayImplementation) {
     Objects.requireNonNull(client, "client");
-    return new MetricBackend(new PrometheusMetricProvider(client), new PrometheusBuiltinQueries(),
+    PrometheusBuiltinQueries routers = new PrometheusBuiltinQueries();
+    GatewayApiBuiltinQueries gateway = new GatewayApiBuiltinQueries(gatewayImplementation);
+    return new MetricBackend(new PrometheusMetricProvider(client),
+        (name, kind) -> routers.template(name, kind).or(() -> gateway.template(name, kind)),
         new PrometheusProviderFactory(secrets));
   }
 

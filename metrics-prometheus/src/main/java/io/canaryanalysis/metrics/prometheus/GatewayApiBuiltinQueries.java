@@ -1,0 +1,123 @@
+package io.canaryanalysis.metrics.prometheus;
+
+import io.canaryanalysis.api.BuiltinMetricQueries;
+import io.canaryanalysis.api.spec.MetricCheck;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Builtin {@code request-success-rate} (percent) and {@code request-duration} (P99, milliseconds)
+ * for the Gateway API router ({@code gatewayapi}, {@code gatewayapi:v1},
+ * {@code gatewayapi:v1beta1}), chosen by the implementation serving the canary's Gateway: the
+ * metric names and labels differ per implementation, and Flagger has no Gateway API observer
+ * (it falls back to an app-level query). The host picks the implementation, for example from the
+ * router's {@code GatewayApiRouter.implementation(canary)} id.
+ *
+ * <ul>
+ *   <li>{@code istio}: the gateway proxy reports {@code istio_requests_total} with
+ *       {@code reporter="source"} and the backend Service in {@code destination_service_name},
+ *       so {@code {{ service }}-canary} selects the canary's share of the split.
+ *   <li>{@code traefik}: Traefik's Gateway provider names each backendRef's service
+ *       {@code httproute-<ns>-<route>-gw-<gateway ns>-<gateway>-ep-<entry point>-<rule>-svc-<ns>-<backend>-<index>@kubernetesgateway}
+ *       ({@code pkg/provider/kubernetes/gateway/httproute.go}, {@code loadService}, Traefik
+ *       v3.7); the route is named after the apex service.
+ *   <li>{@code envoy-gateway}: none. Envoy Gateway builds one Envoy cluster per route rule, so its
+ *       {@code envoy_cluster_upstream_rq*} series do not tell the primary from the canary
+ *       (envoyproxy/gateway#6742, open); use a MetricTemplate on the application's own metrics.
+ *   <li>{@code nginx-gateway-fabric}: none. NGINX Gateway Fabric (open source) exports connection
+ *       and control-plane metrics only, no per-upstream request series; use a MetricTemplate.
+ * </ul>
+ */
+public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
+
+  static final String ISTIO_SUCCESS_RATE = """
+      sum(rate(istio_requests_total{reporter="source",
+            destination_service_namespace="{{ namespace }}",
+            destination_service_name="{{ service }}-canary", response_code!~"5.*"}[{{ interval }}]))
+      /
+      sum(rate(istio_requests_total{reporter="source",
+            destination_service_namespace="{{ namespace }}",
+            destination_service_name="{{ service }}-canary"}[{{ interval }}])) * 100
+      """;
+
+  /** P99, already in milliseconds. */
+  static final String ISTIO_DURATION = """
+      histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="source",
+            destination_service_namespace="{{ namespace }}",
+            destination_service_name="{{ service }}-canary"}[{{ interval }}])) by (le))
+      """;
+
+  private static final String TRAEFIK_CANARY_SERVICE =
+      "httproute-{{ namespace }}-{{ service }}-gw-.+-ep-.+-[0-9]+-svc-{{ namespace }}-{{ service }}-canary-[0-9]+@kubernetesgateway";
+
+  static final String TRAEFIK_SUCCESS_RATE = """
+      sum(rate(traefik_service_requests_total{service=~"%1$s", code!~"5.."}[{{ interval }}]))
+      /
+      sum(rate(traefik_service_requests_total{service=~"%1$s"}[{{ interval }}])) * 100
+      """.formatted(TRAEFIK_CANARY_SERVICE);
+
+  /** P99 in milliseconds. */
+  static final String TRAEFIK_DURATION = """
+      histogram_quantile(0.99, sum(rate(traefik_service_request_duration_seconds_bucket{
+            service=~"%s"}[{{ interval }}])) by (le)) * 1000
+      """.formatted(TRAEFIK_CANARY_SERVICE);
+
+  private static final Map<String, Map<String, String>> TEMPLATES = Map.of(
+      "istio", Map.of(
+          MetricCheck.REQUEST_SUCCESS_RATE, ISTIO_SUCCESS_RATE,
+          MetricCheck.REQUEST_DURATION, ISTIO_DURATION),
+      "traefik", Map.of(
+          MetricCheck.REQUEST_SUCCESS_RATE, TRAEFIK_SUCCESS_RATE,
+          MetricCheck.REQUEST_DURATION, TRAEFIK_DURATION));
+
+  private static final Map<String, String> WHY_NONE = Map.of(
+      "envoy-gateway", "Envoy Gateway has one Envoy cluster per route rule, so no series tells the"
+          + " canary backend from the primary (envoyproxy/gateway#6742); use a MetricTemplate",
+      "nginx-gateway-fabric", "NGINX Gateway Fabric exports no per-upstream request metrics;"
+          + " use a MetricTemplate",
+      "unknown", "the Gateway's implementation is unknown; use a MetricTemplate");
+
+  private final String implementation;
+
+  /**
+   * Queries for {@code implementation}: {@code istio}, {@code traefik}, {@code envoy-gateway},
+   * {@code nginx-gateway-fabric} or {@code unknown} (case-insensitive).
+   */
+  public GatewayApiBuiltinQueries(String implementation) {
+    this.implementation = implementation == null ? "unknown"
+        : implementation.strip().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * The template for {@code metricName} when {@code routerKind} is a Gateway API kind
+   * ({@code gatewayapi} or {@code gatewayapi:<version>}), or empty when the implementation
+   * exposes no per-backend series (see {@link #whyNone}) or the kind is another router's.
+   */
+  @Override
+  public Optional<String> template(String metricName, String routerKind) {
+    if (metricName == null || routerKind == null) {
+      return Optional.empty();
+    }
+    String kind = routerKind.strip().toLowerCase(Locale.ROOT);
+    if (!kind.equals("gatewayapi") && !kind.startsWith("gatewayapi:")) {
+      return Optional.empty();
+    }
+    Map<String, String> byMetric = TEMPLATES.get(implementation);
+    return byMetric == null ? Optional.empty() : Optional.ofNullable(byMetric.get(metricName));
+  }
+
+  /** Why this implementation has no builtin queries, or empty when it has them. */
+  public Optional<String> whyNone() {
+    if (TEMPLATES.containsKey(implementation)) {
+      return Optional.empty();
+    }
+    return Optional.of(WHY_NONE.getOrDefault(implementation, WHY_NONE.get("unknown")));
+  }
+
+  /** The implementations with builtin queries. */
+  public static Set<String> implementations() {
+    return TEMPLATES.keySet();
+  }
+}

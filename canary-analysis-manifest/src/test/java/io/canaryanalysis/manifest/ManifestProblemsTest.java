@@ -60,7 +60,7 @@ class ManifestProblemsTest {
         + "    match:\n      - ignoreUriCase: true\n        uri: {prefix: /}\n");
     assertThat(problems).containsExactly(
         new SpecProblem("spec.provider", "the linkerd provider is not supported by canary-analysis; "
-            + "use one of istio, kubernetes, nginx, traefik"),
+            + "use one of gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, kubernetes, nginx, traefik"),
         new SpecProblem("spec.routeRef", "not supported by canary-analysis; it is used by the apisix provider only"),
         new SpecProblem("spec.service.trafficDistribution", "not supported by canary-analysis"),
         new SpecProblem("spec.service.meshName", "not supported by canary-analysis; it is used by the App Mesh provider only"),
@@ -74,7 +74,7 @@ class ManifestProblemsTest {
   void unknownProviderIsNotSilentlyReplacedByIstio() {
     assertThat(problems(HEADER + "spec:\n  provider: envoy\n  targetRef:\n    name: p\n  service:\n    port: 80\n"))
         .containsExactly(new SpecProblem("spec.provider",
-            "unknown provider; use one of istio, kubernetes, nginx, traefik"));
+            "unknown provider; use one of gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, kubernetes, nginx, traefik"));
   }
 
   @Test

@@ -225,7 +225,7 @@ class CanaryRunnerCliTest {
     assertThat(run.err()).contains(
         "simulation.duration: must be more than 0s and at most 168h",
         "simulation.newRevisionAt[1]: not a duration: soon (write it like 30s, 4m, 1m30s or 1h)",
-        "simulation.router: unknown router linkerd (the runner simulates istio, nginx, traefik)",
+        "simulation.router: unknown router linkerd (the runner simulates gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, nginx, traefik)",
         "simulation.metrics.request-success-rate[0].value: expected a number but found a string",
         "simulation.metrics.request-success-rate[1].from: expected a duration like 30s, 4m or 1h but found a number",
         "simulation.metrics.request-success-rate[2]: needs exactly one of value (a number), noData: true or error",

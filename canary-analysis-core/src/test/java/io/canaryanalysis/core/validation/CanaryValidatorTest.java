@@ -475,9 +475,9 @@ class CanaryValidatorTest {
   void providerMustBeOneThisProjectImplements() {
     assertThat(problems(withSpec(s -> s.provider("linkerd"))))
         .containsExactly(p("spec.provider", "the linkerd provider is not supported by canary-analysis; "
-            + "use one of istio, kubernetes, nginx, traefik"));
+            + "use one of gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, kubernetes, nginx, traefik"));
     assertThat(problems(withSpec(s -> s.provider("envoy"))))
-        .containsExactly(p("spec.provider", "unknown provider \"envoy\"; use one of istio, kubernetes, nginx, traefik"));
+        .containsExactly(p("spec.provider", "unknown provider \"envoy\"; use one of gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, kubernetes, nginx, traefik"));
     assertThat(problems(withSpec(s -> s.provider(null)))).isEmpty();
     assertThat(problems(withSpec(s -> s.provider("traefik")))).isEmpty();
   }

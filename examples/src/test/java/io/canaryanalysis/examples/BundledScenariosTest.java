@@ -56,6 +56,17 @@ class BundledScenariosTest {
   }
 
   @Test
+  void gatewayApiScenariosPromoteAndRollBackThroughTheRealRoutersValidation() {
+    RunnerOutput promoted = RunnerOutput.run("simulate", "gatewayapi-promotion");
+    assertThat(promoted.exitCode()).isZero();
+    assertThat(promoted.summary("final phase")).isEqualTo("Succeeded");
+    RunnerOutput rolledBack = RunnerOutput.run("simulate", "gatewayapi-rollback");
+    assertThat(rolledBack.exitCode()).isZero();
+    assertThat(rolledBack.summary("final phase")).isEqualTo("Failed");
+    assertThat(rolledBack.events()).contains("00:06:00 Warning Rolling back podinfo.test failed checks threshold reached 3");
+  }
+
+  @Test
   void rollbackWithFailOnRollbackExitsOne() {
     assertThat(RunnerOutput.run("simulate", "--fail-on-rollback", "rollback").exitCode())
         .isEqualTo(CanaryRunner.EXIT_ROLLED_BACK);
@@ -116,6 +127,7 @@ class BundledScenariosTest {
     RunnerOutput run = RunnerOutput.run("list");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out().lines().map(l -> l.split(" ")[0]))
-        .containsExactly("promotion", "rollback", "ab-testing", "manual-gate", "noisy");
+        .containsExactly("promotion", "rollback", "ab-testing", "manual-gate", "noisy",
+            "gatewayapi-promotion", "gatewayapi-rollback");
   }
 }

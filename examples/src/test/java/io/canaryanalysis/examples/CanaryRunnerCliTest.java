@@ -257,7 +257,7 @@ class CanaryRunnerCliTest {
     assertThat(run.exitCode()).isEqualTo(CanaryRunner.EXIT_USAGE);
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains("nope.yaml (1 problem)",
-        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy)");
+        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy, gatewayapi-promotion, gatewayapi-rollback)");
   }
 
   @Test

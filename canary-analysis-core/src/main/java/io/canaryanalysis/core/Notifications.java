@@ -4,7 +4,6 @@ import io.canaryanalysis.api.CanaryAlert;
 import io.canaryanalysis.api.CanaryEvent;
 import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.api.EventType;
-import io.canaryanalysis.api.Redaction;
 import io.canaryanalysis.api.WebhookCaller;
 import io.canaryanalysis.api.WebhookPayload;
 import io.canaryanalysis.api.WebhookResult;
@@ -61,7 +60,6 @@ final class Notifications {
 
   /** Records an event and delivers it to the sink and the {@code event} webhooks. */
   void emit(EventType type, String message, CanaryPhase phase, CanaryStatus status) {
-    message = Redaction.redact(message); // texts can quote provider errors, which can quote addresses
     CanaryEvent event = new CanaryEvent(canary.name(), canary.namespace(), type,
         CanaryEvent.REASON_SYNCED, message, now);
     events.add(event);

@@ -23,7 +23,7 @@ import java.util.List;
 final class CountEProcess {
   /** The largest log rate ratio on the prior grids and in the searches (a factor of 100). */
   static final double MAX_LOG_RATIO = Math.log(100);
-  static final double GRID_STEP = 0.05;
+  static final double GRID_STEP = 0.1;
   private static final double SEARCH_BOUND = 12;
   private static final double[] SYMMETRIC_GRID = grid(-MAX_LOG_RATIO, MAX_LOG_RATIO);
 
@@ -118,7 +118,7 @@ final class CountEProcess {
     }
     double lo = -SEARCH_BOUND;
     double hi = SEARCH_BOUND;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 50; i++) {
       double mid = (lo + hi) / 2;
       if (slope(steps, mid) > 0) {
         lo = mid;
@@ -152,7 +152,7 @@ final class CountEProcess {
   /** The δ in [a, b] where ℓ crosses {@code level}, ℓ(a) and ℓ(b) on opposite sides of it. */
   private static double crossing(List<JudgeStep> steps, double level, double a, double b) {
     boolean aAbove = logLikelihood(steps, a) >= level;
-    for (int i = 0; i < 100; i++) {
+    for (int i = 0; i < 50; i++) {
       double mid = (a + b) / 2;
       if ((logLikelihood(steps, mid) >= level) == aAbove) {
         a = mid;

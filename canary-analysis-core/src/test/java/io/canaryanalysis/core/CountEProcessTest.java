@@ -127,9 +127,12 @@ class CountEProcessTest {
   @Test
   void falseAlarmRateOnAaTrafficStaysAtOrBelowAlpha() {
     int[] ladder = {5, 10, 20, 50};
-    for (double alpha : new double[] {0.01, 0.05}) {
-      for (double errorsPerInterval : new double[] {0.5, 5, 50}) {
-        int runs = 2000;
+    double[][] cells = {{0.01, 0.5}, {0.01, 5}, {0.01, 50}, {0.05, 5}};
+    for (double[] cell : cells) {
+      double alpha = cell[0];
+      double errorsPerInterval = cell[1];
+      {
+        int runs = 1000;
         int alarms = 0;
         JudgeSpec spec = new JudgeSpec(alpha, 1.2, null, null, null, null);
         for (int run = 0; run < runs; run++) {

@@ -8,6 +8,8 @@ import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CheckKind;
+import io.canaryanalysis.api.status.CheckStatus;
+import io.canaryanalysis.api.status.OutcomeClass;
 import io.canaryanalysis.api.status.FailureReason;
 
 /**
@@ -94,18 +96,36 @@ final class AnalysisStep {
   }
 
   private static boolean metric(Tick t, MetricCheck check) {
-    MetricJudge.Verdict verdict = MetricJudge.judge(check, t.checks.evaluate(check), t.canaryKey,
-        t.targetKey, t.input.routerKind());
-    if (verdict instanceof MetricJudge.Pass) {
-      return true;
+    CheckStatus before = t.checkStatus(check.name());
+    MetricJudge.Verdict verdict = MetricJudge.judge(check, t.checks.evaluate(check), before, check.effectiveErrorLimit(t.analysis.consecutiveErrorLimit()),
+        t.routes().canaryWeight(), t.canaryKey, t.targetKey, t.input.routerKind());
+    t.recordMeasurement(check, verdict.outcome(), verdict.value(), verdict.bound(), verdict.judge());
+    switch (verdict.effect()) {
+      case ADVANCE:
+        if (verdict.message() != null && !lastWas(before, verdict.outcome())) {
+          t.info(verdict.message());
+        }
+        return true;
+      case HOLD:
+        t.warning(verdict.message());
+        return false;
+      case ROLL_BACK:
+        FailureReason reason = t.reason(verdict.kind(), check.name(), verdict.value(), verdict.bound(),
+            verdict.message());
+        t.warning(verdict.message());
+        t.alert(AlertSeverity.ERROR, verdict.message());
+        Rollback.rollback(t, reason);
+        return false;
+      default:
+        failCheck(t, t.reason(verdict.kind(), check.name(), verdict.value(), verdict.bound(),
+            verdict.message()));
+        return false;
     }
-    if (verdict instanceof MetricJudge.Hold) {
-      t.warning(((MetricJudge.Hold) verdict).message());
-      return false;
-    }
-    MetricJudge.Fail fail = (MetricJudge.Fail) verdict;
-    failCheck(t, t.reason(fail.kind(), fail.check(), fail.value(), fail.bound(), fail.message()));
-    return false;
+  }
+
+  private static boolean lastWas(CheckStatus before, OutcomeClass outcome) {
+    return before != null && !before.measurements().isEmpty()
+        && before.measurements().get(before.measurements().size() - 1).outcome() == outcome;
   }
 
   /**

@@ -6,6 +6,8 @@ import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.MetricTemplateSource;
 import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.JudgeSpec;
+import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricTemplate;
 import java.time.Instant;
@@ -40,7 +42,8 @@ final class MetricCalls {
   }
 
   MetricOutcome evaluate(MetricCheck check) {
-    MetricOutcome outcome = check.templateRef() != null ? evaluateTemplate(check)
+    MetricOutcome outcome = check.isJudge() ? evaluateJudge(check)
+        : check.templateRef() != null ? evaluateTemplate(check)
         : evaluateWithDefaultProvider(check);
     LOG.debug("canary {}: metric {} -> {}", canary.key(), check.name(), outcome);
     return outcome;
@@ -73,6 +76,53 @@ final class MetricCalls {
       return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
     }
     return run(metrics.defaultProvider(), query, check);
+  }
+
+  private static final String[] JUDGE_SERIES = {JudgeSpec.CANARY_ERRORS, JudgeSpec.CANARY_REQUESTS,
+      JudgeSpec.PRIMARY_ERRORS, JudgeSpec.PRIMARY_REQUESTS};
+
+  /** The judge's four counts, from its own series or the router's builtin ones; the first failure wins. */
+  private MetricOutcome evaluateJudge(MetricCheck check) {
+    JudgeSpec judge = check.judge();
+    String[] custom = {judge.canaryErrors(), judge.canaryRequests(), judge.primaryErrors(),
+        judge.primaryRequests()};
+    String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
+    if (metrics.defaultProvider() == null) {
+      return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
+    }
+    long[] counts = new long[4];
+    for (int i = 0; i < 4; i++) {
+      String template = custom[i];
+      if (template == null) {
+        Optional<String> builtin = metrics.builtinQueries().template(JUDGE_SERIES[i], routerKind);
+        if (builtin.isEmpty()) {
+          return new MetricOutcome.SetupError(failedPrefix + "no builtin query for " + JUDGE_SERIES[i]
+              + " with router " + routerKind);
+        }
+        template = builtin.get();
+      }
+      String query;
+      try {
+        query = QueryTemplates.render(template, canary, check);
+      } catch (IllegalArgumentException e) {
+        return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
+      }
+      MetricResult result = ((MetricOutcome.Measured) run(metrics.defaultProvider(), query,
+          check.toBuilder().aggregation(SeriesAggregation.SUM).build())).result();
+      if (result instanceof MetricResult.Failed) {
+        return new MetricOutcome.Measured(MetricResult.failed(JUDGE_SERIES[i] + ": "
+            + ((MetricResult.Failed) result).message()));
+      }
+      if (result instanceof MetricResult.Value) {
+        double value = ((MetricResult.Value) result).value();
+        if (value < 0 || Double.isInfinite(value)) {
+          return new MetricOutcome.Measured(MetricResult.failed(JUDGE_SERIES[i]
+              + ": not a count of requests: " + value));
+        }
+        counts[i] = Math.round(value);
+      }
+    }
+    return new MetricOutcome.Counts(counts[0], counts[1], counts[2], counts[3]);
   }
 
   private MetricOutcome evaluateTemplate(MetricCheck check) {

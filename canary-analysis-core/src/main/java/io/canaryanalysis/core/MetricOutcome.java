@@ -4,7 +4,8 @@ import io.canaryanalysis.api.MetricResult;
 import java.util.Objects;
 
 /** What evaluating one metric check produced: a provider result, or a setup error before any query ran. */
-sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.SetupError {
+sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.SetupError,
+    MetricOutcome.Counts {
 
   /** The provider answered (a value, no data, or a failed query). */
   record Measured(MetricResult result) implements MetricOutcome {
@@ -22,4 +23,10 @@ sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.Set
       Objects.requireNonNull(message, "message");
     }
   }
+
+  /**
+   * A judge's four series for the last interval, rounded to whole requests (an absent series is 0).
+   */
+  record Counts(long canaryErrors, long canaryRequests, long primaryErrors, long primaryRequests)
+      implements MetricOutcome {}
 }

@@ -8,13 +8,20 @@ import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CheckStatus;
+import io.canaryanalysis.api.status.JudgeStatus;
+import io.canaryanalysis.api.status.Measurement;
+import io.canaryanalysis.api.status.OutcomeClass;
 import io.canaryanalysis.api.status.CheckKind;
 import io.canaryanalysis.api.status.FailureReason;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -37,6 +44,7 @@ final class Tick {
   private final List<Action> actions = new ArrayList<>(8);
   private CanaryPhase phase;
   private int failedChecks;
+  private final Map<String, CheckStatus> checkStatuses = new LinkedHashMap<>();
 
   Tick(TickInput input, TickChecks checks) {
     this.input = input;
@@ -51,6 +59,36 @@ final class Tick {
     this.failedChecks = previous.failedChecks();
     this.canaryKey = canary.key();
     this.targetKey = spec.targetRef().name() + "." + canary.namespace();
+    for (CheckStatus c : previous.checks()) {
+      checkStatuses.put(c.name(), c);
+    }
+  }
+
+  /** What the status keeps about metric check {@code name} in this run so far, or null. */
+  CheckStatus checkStatus(String name) {
+    return checkStatuses.get(name);
+  }
+
+  /**
+   * Records one measurement of {@code check}: appends it to the bounded history, counts provider
+   * errors in a row (any other class resets the run) and keeps the judge's new state.
+   */
+  void recordMeasurement(MetricCheck check, OutcomeClass outcome, Double value, String bound,
+      JudgeStatus judge) {
+    CheckStatus before = checkStatuses.get(check.name());
+    int retention = analysis.effectiveMeasurementRetention();
+    List<Measurement> history = new ArrayList<>(before == null ? List.of() : before.measurements());
+    if (retention > 0) {
+      history.add(new Measurement(now, outcome, value == null || Double.isFinite(value) ? value : null, bound));
+    }
+    while (history.size() > retention) {
+      history.remove(0);
+    }
+    int errors = outcome == OutcomeClass.PROVIDER_ERROR
+        ? (before == null ? 0 : before.consecutiveErrors()) + 1 : 0;
+    JudgeStatus kept = judge != null ? judge : before == null ? null : before.judge();
+    checkStatuses.put(check.name(), new CheckStatus(check.name(), errors, history, kept));
+    status.checks(new ArrayList<>(checkStatuses.values()));
   }
 
   CanaryPhase phase() {
@@ -185,7 +223,9 @@ final class Tick {
         .trackedConfigs(w.trackedConfigs())
         .lastFailure(null)
         .notReadySince(null)
-        .preRolloutPassed(false);
+        .preRolloutPassed(false)
+        .checks(List.of());
+    checkStatuses.clear();
   }
 
   /** Ends the run as Succeeded: the analysed revision is now the primary's; post-rollout hooks are due. */

@@ -12,6 +12,7 @@ import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WebhookCaller;
 import io.canaryanalysis.api.WebhookPayload;
 import io.canaryanalysis.api.WebhookResult;
+import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricTemplate;
@@ -71,6 +72,8 @@ public final class Simulation {
   private Instant start = DEFAULT_START;
   private Faults faults = Faults.NONE;
   private AnalysisObserver observer = AnalysisObserver.none();
+  private TrafficTrace traffic;
+  private long trafficSeed;
   private static final Duration RESTART_DELAY = Duration.ofSeconds(10);
 
   private Simulation(Canary canary) {
@@ -94,6 +97,19 @@ public final class Simulation {
   /** Scripts metric {@code name} as full results, to simulate no data or failed queries. */
   public Simulation metricResult(String name, MetricResultTrace trace) {
     metrics.put(name, Objects.requireNonNull(trace, "trace"));
+    return this;
+  }
+
+  /**
+   * Scripts the service's traffic: Poisson requests split by the canary's current weight, failing
+   * at each side's error rate, counted over the analysis interval before each tick. It answers the
+   * builtin {@code request-success-rate} (unless that metric is scripted) and a judge's builtin
+   * counts. {@code seed} picks the random stream; runs with the same seed see the same requests in
+   * the same window at the same weight, so configurations can be compared on the same traces.
+   */
+  public Simulation traffic(TrafficTrace trace, long seed) {
+    this.traffic = Objects.requireNonNull(trace, "trace");
+    this.trafficSeed = seed;
     return this;
   }
 
@@ -312,12 +328,21 @@ public final class Simulation {
 
   private MetricProvider metricProvider(SimulationClock clock, SimulatedRouter router,
       Map<String, String> metricByQuery, SafetyChecks safety) {
+    Duration window = canary.spec().analysis() == null ? Analysis.DEFAULT_INTERVAL
+        : canary.spec().analysis().interval();
+    TrafficCounts counts = traffic == null ? null : new TrafficCounts(traffic, trafficSeed, window);
+    String builtinPrefix = SIMULATED_PREFIX + "builtin/";
     return new MetricProvider() {
       @Override
       public MetricResult query(MetricQuery query) {
         safety.queried();
         String name = metricByQuery.get(query.query());
         MetricResultTrace trace = name == null ? null : metrics.get(name);
+        if (trace == null && counts != null && query.query().startsWith(builtinPrefix)
+            && TrafficCounts.answers(query.query().substring(builtinPrefix.length()))) {
+          return counts.result(query.query().substring(builtinPrefix.length()), clock.elapsed(),
+              router.split().canaryWeight());
+        }
         if (trace == null) {
           return MetricResult.noData("no simulated values for metric "
               + (name == null ? query.query() : name));

@@ -4,7 +4,11 @@ import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.FailureReason;
 import java.time.Duration;
 import java.util.ArrayList;
+import io.canaryanalysis.api.status.Measurement;
+import io.canaryanalysis.api.status.OutcomeClass;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -69,6 +73,37 @@ public record SimulationResult(List<TickRecord> timeline, Outcome outcome, Strin
       messages.addAll(tick.eventMessages());
     }
     return messages;
+  }
+
+  /**
+   * Every measurement of metric check {@code check} over the run, in order, with its outcome class
+   * (pass, fail, inconclusive, no data, provider error), read from the status after each tick.
+   */
+  public List<Measurement> measurements(String check) {
+    List<Measurement> all = new ArrayList<>();
+    java.time.Instant last = null;
+    for (TickRecord tick : timeline) {
+      var status = tick.status().check(check);
+      if (status.isEmpty() || status.get().measurements().isEmpty()) {
+        continue;
+      }
+      List<Measurement> kept = status.get().measurements();
+      Measurement newest = kept.get(kept.size() - 1);
+      if (newest.time() != null && !newest.time().equals(last)) {
+        all.add(newest);
+        last = newest.time();
+      }
+    }
+    return all;
+  }
+
+  /** How many measurements of {@code check} fell in each outcome class. */
+  public Map<OutcomeClass, Integer> outcomeCounts(String check) {
+    Map<OutcomeClass, Integer> counts = new EnumMap<>(OutcomeClass.class);
+    for (Measurement m : measurements(check)) {
+      counts.merge(m.outcome(), 1, Integer::sum);
+    }
+    return counts;
   }
 
   /** The phase after each tick. */

@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 /** ±Inf is no data unless a check opts in, and prints as Inf, never as an overflowed duration. */
 class NonFiniteMetricTest {
   private static MetricJudge.Verdict judge(MetricCheck check, double value) {
-    return MetricJudge.judge(check, new MetricOutcome.Measured(MetricResult.value(value)),
-        "podinfo.test", "podinfo.test", "istio");
+    return MetricJudge.judge(check, new MetricOutcome.Measured(MetricResult.value(value)), null, null,
+        10, "podinfo.test", "podinfo.test", "istio");
   }
 
   @Test
@@ -22,7 +22,9 @@ class NonFiniteMetricTest {
 
     MetricJudge.Verdict verdict = judge(check, Double.POSITIVE_INFINITY);
 
-    assertThat(verdict).isInstanceOfSatisfying(MetricJudge.Fail.class, f -> {
+    assertThat(verdict).satisfies(f -> {
+      assertThat(f.effect()).isEqualTo(MetricJudge.Effect.FAIL_CHECK);
+      assertThat(f.outcome()).isEqualTo(io.canaryanalysis.api.status.OutcomeClass.NO_DATA);
       assertThat(f.kind()).isEqualTo(CheckKind.METRIC_NO_DATA);
       assertThat(f.message()).isEqualTo(
           "Halt advancement no values found for custom metric: throughput: query returned +Inf");
@@ -35,8 +37,8 @@ class NonFiniteMetricTest {
         .onNoData(NoDataPolicy.HOLD).build();
     MetricCheck pass = hold.toBuilder().onNoData(NoDataPolicy.PASS).build();
 
-    assertThat(judge(hold, Double.NEGATIVE_INFINITY)).isInstanceOf(MetricJudge.Hold.class);
-    assertThat(judge(pass, Double.NEGATIVE_INFINITY)).isInstanceOf(MetricJudge.Pass.class);
+    assertThat(judge(hold, Double.NEGATIVE_INFINITY).effect()).isEqualTo(MetricJudge.Effect.HOLD);
+    assertThat(judge(pass, Double.NEGATIVE_INFINITY).effect()).isEqualTo(MetricJudge.Effect.ADVANCE);
   }
 
   @Test
@@ -47,12 +49,13 @@ class NonFiniteMetricTest {
         .acceptInfinite(true).build();
 
     assertThat(judge(latency, Double.POSITIVE_INFINITY))
-        .isInstanceOfSatisfying(MetricJudge.Fail.class, f -> {
+        .satisfies(f -> {
+          assertThat(f.effect()).isEqualTo(MetricJudge.Effect.FAIL_CHECK);
           assertThat(f.kind()).isEqualTo(CheckKind.METRIC);
           assertThat(f.message()).isEqualTo(
               "Halt podinfo.test advancement request duration +Inf > 500ms");
         });
-    assertThat(judge(rps, Double.POSITIVE_INFINITY)).isInstanceOf(MetricJudge.Pass.class);
+    assertThat(judge(rps, Double.POSITIVE_INFINITY).effect()).isEqualTo(MetricJudge.Effect.ADVANCE);
   }
 
   @Test

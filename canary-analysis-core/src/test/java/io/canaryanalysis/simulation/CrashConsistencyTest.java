@@ -9,6 +9,8 @@ import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
+import io.canaryanalysis.api.spec.JudgeSpec;
+import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.HttpMatch;
 import io.canaryanalysis.api.spec.StringMatch;
 import io.canaryanalysis.api.spec.WebhookType;
@@ -67,7 +69,12 @@ class CrashConsistencyTest {
                 Podinfo.analysis().stepWeight(10).maxWeight(40).build()))
             .metric("request-success-rate", (t, weight) -> 100)
             .newRevisionAt(Duration.ZERO)
-            .newRevisionAt(minutes(4))));
+            .newRevisionAt(minutes(4))),
+        Arguments.of("judge-rollback", (Supplier<Simulation>) () -> Simulation.of(Podinfo.canary(
+                Podinfo.analysis().stepWeight(10).maxWeight(50).threshold(2)
+                    .metrics(List.of(MetricCheck.builder("errors").judge(JudgeSpec.alpha(0.01)).build())).build()))
+            .traffic(TrafficTrace.constant(new Traffic(100, 0.01, 0.5)), 3)
+            .newRevisionAt(Duration.ZERO)));
   }
 
   /** Fails or crashes at chosen calls of {@link Faults#at}, counting every call. */

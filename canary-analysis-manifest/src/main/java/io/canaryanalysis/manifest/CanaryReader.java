@@ -9,6 +9,7 @@ import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
+import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
 import io.canaryanalysis.api.spec.NoDataPolicy;
@@ -285,6 +286,8 @@ final class CanaryReader {
     b.mirrorWeight(a.integer("mirrorWeight", 0));
     b.primaryReadyThreshold(a.integer("primaryReadyThreshold", 100));
     b.canaryReadyThreshold(a.integer("canaryReadyThreshold", 100));
+    b.consecutiveErrorLimit(a.integer("consecutiveErrorLimit"));
+    b.measurementRetention(a.integer("measurementRetention"));
     Fields affinity = a.object("sessionAffinity");
     if (affinity != null) {
       b.sessionAffinity(sessionAffinity(affinity));
@@ -348,10 +351,18 @@ final class CanaryReader {
     SeriesAggregation aggregation =
         m.choice("aggregate", SeriesAggregation.values(), SeriesAggregation::manifestValue, null);
     NoDataPolicy onNoData = m.choice("onNoData", NoDataPolicy.values(), NoDataPolicy::manifestValue, null);
+    Integer consecutiveErrorLimit = m.integer("consecutiveErrorLimit");
+    JudgeSpec judge = null;
+    Fields j = m.object("judge");
+    if (j != null) {
+      judge = new JudgeSpec(j.number("alpha"), j.number("minRatio"), j.string("canaryErrors"),
+          j.string("canaryRequests"), j.string("primaryErrors"), j.string("primaryRequests"));
+      j.finish();
+    }
     boolean acceptInfinite = m.bool("acceptInfinite");
     m.finish();
     return new MetricCheck(name == null ? "" : name, interval, range, threshold, query, templateRef, variables, kind,
-        aggregation, onNoData, acceptInfinite);
+        aggregation, onNoData, acceptInfinite, consecutiveErrorLimit, judge);
   }
 
   private static Webhook webhook(Fields w) {

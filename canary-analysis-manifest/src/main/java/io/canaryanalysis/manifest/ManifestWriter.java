@@ -21,7 +21,12 @@ import io.canaryanalysis.api.spec.SessionAffinity;
 import io.canaryanalysis.api.spec.StringMatch;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
+import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CheckStatus;
+import io.canaryanalysis.api.status.JudgeStatus;
+import io.canaryanalysis.api.status.JudgeStep;
+import io.canaryanalysis.api.status.Measurement;
 import io.canaryanalysis.api.status.FailureReason;
 import io.canaryanalysis.api.status.StatusCondition;
 import java.time.Instant;
@@ -197,6 +202,8 @@ final class ManifestWriter {
     if (analysis.primaryReadyThreshold() != 100) {
       a.put("primaryReadyThreshold", analysis.primaryReadyThreshold());
     }
+    put(a, "consecutiveErrorLimit", analysis.consecutiveErrorLimit());
+    put(a, "measurementRetention", analysis.measurementRetention());
     if (analysis.canaryReadyThreshold() != 100) {
       a.put("canaryReadyThreshold", analysis.canaryReadyThreshold());
     }
@@ -258,6 +265,18 @@ final class ManifestWriter {
     }
     if (metric.acceptInfinite()) {
       m.put("acceptInfinite", true);
+    }
+    put(m, "consecutiveErrorLimit", metric.consecutiveErrorLimit());
+    if (metric.judge() != null) {
+      JudgeSpec judge = metric.judge();
+      Map<String, Object> j = new LinkedHashMap<>();
+      put(j, "alpha", number(judge.alpha()));
+      put(j, "minRatio", number(judge.minRatio()));
+      put(j, "canaryErrors", judge.canaryErrors());
+      put(j, "canaryRequests", judge.canaryRequests());
+      put(j, "primaryErrors", judge.primaryErrors());
+      put(j, "primaryRequests", judge.primaryRequests());
+      m.put("judge", j);
     }
     return m;
   }
@@ -339,7 +358,59 @@ final class ManifestWriter {
     if (status.decision() > 0) {
       s.put("decision", status.decision());
     }
+    if (!status.checks().isEmpty()) {
+      List<Object> checks = new ArrayList<>();
+      for (CheckStatus check : status.checks()) {
+        checks.add(check(check));
+      }
+      s.put("checks", checks);
+    }
     return s;
+  }
+
+  private static Map<String, Object> check(CheckStatus check) {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("name", check.name());
+    putNonZero(c, "consecutiveErrors", check.consecutiveErrors());
+    if (!check.measurements().isEmpty()) {
+      List<Object> measurements = new ArrayList<>();
+      for (Measurement m : check.measurements()) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        putTime(entry, "time", m.time());
+        entry.put("outcome", m.outcome().manifestValue());
+        put(entry, "value", finite(m.value()));
+        put(entry, "bound", m.bound());
+        measurements.add(entry);
+      }
+      c.put("measurements", measurements);
+    }
+    if (check.judge() != null) {
+      JudgeStatus judge = check.judge();
+      Map<String, Object> j = new LinkedHashMap<>();
+      j.put("eValue", Double.isFinite(judge.eValue()) ? judge.eValue() : Double.MAX_VALUE);
+      put(j, "rateRatio", finite(judge.rateRatio()));
+      put(j, "ratioLower", finite(judge.ratioLower()));
+      put(j, "ratioUpper", finite(judge.ratioUpper()));
+      List<Object> steps = new ArrayList<>();
+      for (JudgeStep step : judge.steps()) {
+        Map<String, Object> st = new LinkedHashMap<>();
+        st.put("weight", step.weight());
+        st.put("canaryErrors", step.canaryErrors());
+        st.put("primaryErrors", step.primaryErrors());
+        st.put("canaryRequests", step.canaryRequests());
+        st.put("primaryRequests", step.primaryRequests());
+        steps.add(st);
+      }
+      if (!steps.isEmpty()) {
+        j.put("steps", steps);
+      }
+      c.put("judge", j);
+    }
+    return c;
+  }
+
+  private static Double finite(Double value) {
+    return value == null || !Double.isFinite(value) ? null : value;
   }
 
   private static void putMatches(Map<String, Object> target, String field, List<HttpMatch> matches) {

@@ -1,6 +1,12 @@
 package io.canaryanalysis.manifest;
 
+import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CheckStatus;
+import io.canaryanalysis.api.status.JudgeStatus;
+import io.canaryanalysis.api.status.JudgeStep;
+import io.canaryanalysis.api.status.Measurement;
+import io.canaryanalysis.api.status.OutcomeClass;
 import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.api.status.CheckKind;
 import io.canaryanalysis.api.status.ConditionStatus;
@@ -68,6 +74,14 @@ final class StatusReader {
       }
     }
     b.decision(s.integer("decision", 0));
+    List<CheckStatus> checks = new ArrayList<>();
+    for (Fields c : s.objects("checks")) {
+      CheckStatus check = check(c);
+      if (check != null) {
+        checks.add(check);
+      }
+    }
+    b.checks(checks);
     for (String field : FLAGGER_FIELDS_NOT_KEPT) {
       if (s.take(field) != null) {
         s.problems().notice(s.pathOf(field), "not kept by canary-analysis; ignored");
@@ -75,6 +89,68 @@ final class StatusReader {
     }
     s.finish();
     return b.build();
+  }
+
+  private static CheckStatus check(Fields c) {
+    String name = c.requiredString("name");
+    int errors = c.integer("consecutiveErrors", 0);
+    if (errors < 0) {
+      c.error("consecutiveErrors", "must not be negative");
+    }
+    List<Measurement> measurements = new ArrayList<>();
+    for (Fields m : c.objects("measurements")) {
+      var time = m.timestamp("time");
+      OutcomeClass outcome = null;
+      if (m.has("outcome")) {
+        outcome = m.choice("outcome", OutcomeClass.values(), OutcomeClass::manifestValue, null);
+      } else {
+        m.take("outcome");
+        m.required("outcome");
+      }
+      Double value = m.number("value");
+      String bound = m.string("bound");
+      m.finish();
+      if (outcome != null) {
+        measurements.add(new Measurement(time, outcome, value, bound));
+      }
+    }
+    if (measurements.size() > Analysis.MAX_MEASUREMENT_RETENTION) {
+      c.error("measurements", "at most " + Analysis.MAX_MEASUREMENT_RETENTION + " are kept");
+    }
+    JudgeStatus judge = null;
+    Fields j = c.object("judge");
+    if (j != null) {
+      Double eValue = j.number("eValue");
+      Double rateRatio = j.number("rateRatio");
+      Double lower = j.number("ratioLower");
+      Double upper = j.number("ratioUpper");
+      List<JudgeStep> steps = new ArrayList<>();
+      for (Fields st : j.objects("steps")) {
+        int weight = st.integer("weight", 0);
+        if (weight < 0 || weight > 100) {
+          st.error("weight", "must be between 0 and 100");
+        }
+        steps.add(new JudgeStep(weight, count(st, "canaryErrors"), count(st, "primaryErrors"),
+            count(st, "canaryRequests"), count(st, "primaryRequests")));
+        st.finish();
+      }
+      j.finish();
+      judge = new JudgeStatus(steps, eValue == null ? 1.0 : eValue, rateRatio, lower, upper);
+    }
+    c.finish();
+    return name == null ? null : new CheckStatus(name, Math.max(0, errors), measurements, judge);
+  }
+
+  private static long count(Fields f, String field) {
+    Double value = f.number(field);
+    if (value == null) {
+      return 0;
+    }
+    if (value < 0 || value != Math.rint(value)) {
+      f.error(field, "must be a whole number, not negative");
+      return 0;
+    }
+    return value.longValue();
   }
 
   private static StatusCondition condition(Fields c) {

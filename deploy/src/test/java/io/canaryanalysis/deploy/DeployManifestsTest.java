@@ -224,6 +224,9 @@ class DeployManifestsTest {
         .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").trackedConfigs(Map.of("configmap/env", "abc"))
         .lastTransitionTime(time).lastAnalysisTime(time).notReadySince(time).preRolloutPassed(true)
         .mirrored(true).pendingPostRollout(io.canaryanalysis.api.status.CanaryPhase.FAILED).decision(9)
+        .checks(List.of(new io.canaryanalysis.api.status.CheckStatus("request-success-rate", 1,
+            List.of(new io.canaryanalysis.api.status.Measurement(time,
+                io.canaryanalysis.api.status.OutcomeClass.FAIL, 53.4, ">= 99")), null)))
         .lastFailure(new io.canaryanalysis.api.status.FailureReason(
             io.canaryanalysis.api.status.CheckKind.METRIC, "request-success-rate", 53.4, ">= 99",
             "Halt advancement", time))

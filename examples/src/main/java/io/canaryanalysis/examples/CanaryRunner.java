@@ -55,6 +55,8 @@ public final class CanaryRunner {
       "  --run N              simulate with --seed: which tuning run to replay (default 0)",
       "  --runs N             tune: how many rollouts to simulate (default " + DEFAULT_RUNS + ")",
       "  --threshold N        tune: override spec.analysis.threshold (failed checks before rollback)",
+      "  --judge ALPHA        tune: also run every trace with the metrics replaced by the canary-vs-primary",
+      "                       judge at level ALPHA (needs simulation.traffic) and report both side by side",
       "  -h, --help           print this help",
       "",
       "Bundled scenarios: " + String.join(", ", Scenario.BUNDLED),
@@ -114,6 +116,7 @@ public final class CanaryRunner {
     Integer run;
     Integer runs;
     Integer threshold;
+    Double judge;
     String target;
     boolean help;
     String problem;
@@ -177,6 +180,18 @@ public final class CanaryRunner {
         case "--runs":
           o.runs = number(o, name, value, 1, MAX_RUNS);
           break;
+        case "--judge":
+          try {
+            double alpha = Double.parseDouble(value);
+            if (alpha > 0 && alpha <= 0.5) {
+              o.judge = alpha;
+              break;
+            }
+          } catch (NumberFormatException e) {
+            // reported below
+          }
+          o.problem = "--judge must be a level alpha greater than 0 and at most 0.5, got " + value;
+          break;
         default:
           o.threshold = number(o, name, value, 1, 1000);
           break;
@@ -234,7 +249,7 @@ public final class CanaryRunner {
   }
 
   private static int tune(List<String> args, PrintStream out, PrintStream err) {
-    Options o = parse(args, List.of("--json", "--seed", "--runs", "--threshold"));
+    Options o = parse(args, List.of("--json", "--seed", "--runs", "--threshold", "--judge"));
     if (o.help) {
       out.print(USAGE);
       return EXIT_OK;
@@ -266,11 +281,26 @@ public final class CanaryRunner {
     long seed = o.seed == null ? MonteCarlo.DEFAULT_SEED : o.seed;
     long start = System.nanoTime();
     MonteCarloResult result = scenario.tune(runs, seed);
+    MonteCarloResult judged = null;
+    Scenario judgeScenario = null;
+    if (o.judge != null) {
+      try {
+        judgeScenario = scenario.withJudge(o.judge);
+      } catch (IllegalArgumentException e) {
+        err.println("error: --judge: " + e.getMessage());
+        return EXIT_USAGE;
+      }
+      judged = judgeScenario.tune(runs, seed);
+    }
     double seconds = (System.nanoTime() - start) / 1e9;
     if (o.json) {
-      out.print(TuneReports.json(scenario, result));
+      out.print(judged == null ? TuneReports.json(scenario, result)
+          : TuneReports.json(scenario, result, o.judge, judged));
     } else {
       out.print(TuneReports.text(scenario, result));
+      if (judged != null) {
+        out.print(TuneReports.sideBySide(scenario, result, o.judge, judged));
+      }
       out.printf(Locale.ROOT, "%n%d runs in %.2fs of wall time (%.0f runs/s)%n", runs, seconds, runs / seconds);
     }
     return EXIT_OK;

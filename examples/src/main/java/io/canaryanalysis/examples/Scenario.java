@@ -37,7 +37,7 @@ import java.util.random.RandomGenerator;
 public final class Scenario {
   /** The scenarios bundled in the runner jar, under {@code /scenarios/<name>.yaml}. */
   public static final List<String> BUNDLED = List.of("promotion", "rollback", "ab-testing", "manual-gate", "noisy",
-      "gatewayapi-promotion", "gatewayapi-rollback");
+      "traffic", "gatewayapi-promotion", "gatewayapi-rollback");
 
   private final String source;
   private final String description;
@@ -54,12 +54,15 @@ public final class Scenario {
   private final List<Trace.ReadinessStep> canaryReadiness;
   private final List<Trace.ReadinessStep> primaryReadiness;
   private final List<Trace.ReadinessStep> primaryAfterPromotion;
+  private final List<Trace.TrafficStep> traffic;
 
   Scenario(String source, String description, Canary canary, List<SpecProblem> notices,
       Duration duration, List<Duration> newRevisions, String routerKind, TrafficRouter router,
       CanaryStatus status, List<MetricTemplate> metricTemplates, Map<String, List<Trace.MetricStep>> metrics,
       Map<String, List<Trace.HookStep>> webhooks, List<Trace.ReadinessStep> canaryReadiness,
-      List<Trace.ReadinessStep> primaryReadiness, List<Trace.ReadinessStep> primaryAfterPromotion) {
+      List<Trace.ReadinessStep> primaryReadiness, List<Trace.ReadinessStep> primaryAfterPromotion,
+      List<Trace.TrafficStep> traffic) {
+    this.traffic = List.copyOf(traffic);
     this.source = source;
     this.description = description;
     this.canary = canary;
@@ -143,6 +146,9 @@ public final class Scenario {
 
   /** True when some metric step has {@code noise} or a {@code noDataChance}, so runs can differ. */
   public boolean noisy() {
+    if (!traffic.isEmpty()) {
+      return true;
+    }
     for (List<Trace.MetricStep> steps : metrics.values()) {
       for (Trace.MetricStep step : steps) {
         if (step.random()) {
@@ -171,7 +177,30 @@ public final class Scenario {
         .analysis(analysis.toBuilder().threshold(threshold).build()).build());
     return new Scenario(source, description, changed, notices, duration, newRevisions, routerKind,
         router, status, metricTemplates, metrics, webhooks, canaryReadiness, primaryReadiness,
-        primaryAfterPromotion);
+        primaryAfterPromotion, traffic);
+  }
+
+  /**
+   * The same scenario with every metric check replaced by one canary-vs-primary judge at level
+   * {@code alpha} on the builtin series, for comparing the threshold rule with the judge on the same
+   * traces ({@code tune --judge}).
+   *
+   * @throws IllegalArgumentException when the scenario scripts no traffic or the canary has no analysis
+   */
+  public Scenario withJudge(double alpha) {
+    Analysis analysis = canary.spec().analysis();
+    if (analysis == null) {
+      throw new IllegalArgumentException("the canary of " + source + " has no spec.analysis");
+    }
+    if (traffic.isEmpty()) {
+      throw new IllegalArgumentException(source + " scripts no simulation.traffic for the judge to count");
+    }
+    Canary changed = canary.withSpec(canary.spec().toBuilder().analysis(analysis.toBuilder()
+        .metrics(List.of(io.canaryanalysis.api.spec.MetricCheck.builder("judge")
+            .judge(io.canaryanalysis.api.spec.JudgeSpec.alpha(alpha)).build())).build()).build());
+    return new Scenario(source, description, changed, notices, duration, newRevisions, routerKind,
+        router, status, metricTemplates, Map.of(), webhooks, canaryReadiness, primaryReadiness,
+        primaryAfterPromotion, traffic);
   }
 
   private Simulation configure(RandomGenerator random) {
@@ -181,6 +210,10 @@ public final class Scenario {
     }
     for (Duration at : newRevisions) {
       simulation.newRevisionAt(at);
+    }
+    if (!traffic.isEmpty()) {
+      // Without a random stream (a plain simulate), the traffic's own seed 0 makes it repeatable.
+      simulation.traffic(elapsed -> Trace.traffic(traffic, elapsed), random == null ? 0 : random.nextLong());
     }
     metrics.forEach((name, steps) -> simulation.metricResult(name,
         (elapsed, weight) -> Trace.metric(steps, name, elapsed, weight, random)));

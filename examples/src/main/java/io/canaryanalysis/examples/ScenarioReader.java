@@ -79,7 +79,8 @@ final class ScenarioReader {
     } else if (!isObject(simulation, "simulation")) {
       simulation = YAML.createObjectNode();
     }
-    keys(simulation, "simulation", "duration", "newRevisionAt", "router", "metrics", "webhooks", "readiness");
+    keys(simulation, "simulation", "duration", "newRevisionAt", "router", "metrics", "webhooks", "readiness",
+        "traffic");
     Duration duration = DEFAULT_DURATION;
     if (simulation.has("duration")) {
       Duration parsed = duration(simulation.get("duration"), "simulation.duration");
@@ -93,6 +94,7 @@ final class ScenarioReader {
     Map<String, List<Trace.MetricStep>> metrics = metrics(simulation.get("metrics"));
     Map<String, List<Trace.HookStep>> webhooks = webhooks(simulation.get("webhooks"));
     Map<String, List<Trace.ReadinessStep>> readiness = readiness(simulation.get("readiness"));
+    List<Trace.TrafficStep> traffic = traffic(simulation.get("traffic"));
     String router = null;
     if (simulation.has("router")) {
       router = text(simulation.get("router"), "simulation.router");
@@ -111,7 +113,7 @@ final class ScenarioReader {
     Canary canary = document == null ? null : document.canary();
     List<MetricTemplate> templates = metricTemplates(documents, namespaceOf(canaryNode));
     if (readCanary != null) {
-      crossCheck(readCanary, metrics, webhooks, templates);
+      crossCheck(readCanary, metrics, webhooks, templates, !traffic.isEmpty());
     }
     if (!problems.isEmpty()) {
       throw new ScenarioException(source, problems);
@@ -119,7 +121,45 @@ final class ScenarioReader {
     return new Scenario(source, description, canary, document.notices(), duration, revisions, routerKind,
         ValidationRouters.of(routerKind).orElseThrow(), document.status(), templates, metrics, webhooks,
         readiness.getOrDefault("canary", List.of()), readiness.getOrDefault("primary", List.of()),
-        readiness.get("primaryAfterPromotion"));
+        readiness.get("primaryAfterPromotion"), traffic);
+  }
+
+  /** {@code simulation.traffic}: steps of Poisson traffic, each side's error rate a probability per request. */
+  private List<Trace.TrafficStep> traffic(JsonNode node) {
+    List<Trace.TrafficStep> result = new ArrayList<>();
+    if (node == null) {
+      return result;
+    }
+    for (Step step : steps(node, "simulation.traffic")) {
+      keys(step.node, step.path, "from", "requestsPerSecond", "primaryErrorRate", "canaryErrorRate");
+      Duration from = from(step);
+      Double rps = share(step, "requestsPerSecond", 1_000_000);
+      Double primary = share(step, "primaryErrorRate", 1);
+      Double canary = step.node.has("canaryErrorRate") ? share(step, "canaryErrorRate", 1) : primary;
+      if (!step.node.has("requestsPerSecond")) {
+        problem(step.path + ".requestsPerSecond", "required");
+      }
+      if (!step.node.has("primaryErrorRate")) {
+        problem(step.path + ".primaryErrorRate", "required (a probability per request, 0.01 for 1%)");
+      }
+      if (from != null && rps != null && primary != null && canary != null) {
+        result.add(new Trace.TrafficStep(from, new io.canaryanalysis.simulation.Traffic(rps, primary, canary)));
+      }
+    }
+    return result;
+  }
+
+  private Double share(Step step, String field, double max) {
+    JsonNode node = step.node.get(field);
+    if (node == null) {
+      return null;
+    }
+    if (!node.isNumber() || !(node.doubleValue() >= 0 && node.doubleValue() <= max)) {
+      problem(step.path + "." + field, "must be a number between 0 and " + (max == 1 ? "1" : "1000000")
+          + " but is " + node.asText());
+      return null;
+    }
+    return node.doubleValue();
   }
 
   /**
@@ -254,7 +294,7 @@ final class ScenarioReader {
    * must name a MetricTemplate of the file (the canary itself was validated as it was read).
    */
   private void crossCheck(Canary canary, Map<String, List<Trace.MetricStep>> metrics,
-      Map<String, List<Trace.HookStep>> webhooks, List<MetricTemplate> templates) {
+      Map<String, List<Trace.HookStep>> webhooks, List<MetricTemplate> templates, boolean traffic) {
     Analysis analysis = canary.spec().analysis();
     Set<String> metricNames = new LinkedHashSet<>();
     Set<String> hookNames = new LinkedHashSet<>();
@@ -275,7 +315,12 @@ final class ScenarioReader {
     if (analysis != null) {
       for (int i = 0; i < analysis.metrics().size(); i++) {
         MetricCheck check = analysis.metrics().get(i);
-        if (!metrics.containsKey(check.name())) {
+        boolean fromTraffic = traffic && (check.isJudge()
+            || (check.isBuiltin() && check.name().equals(MetricCheck.REQUEST_SUCCESS_RATE)));
+        if (check.isJudge() && !traffic) {
+          problem("simulation.traffic", "the judge " + check.name() + " (canary.spec.analysis.metrics[" + i
+              + "]) compares canary and primary requests; script them with simulation.traffic");
+        } else if (!metrics.containsKey(check.name()) && !fromTraffic) {
           problem("simulation.metrics", "no trace for metric " + check.name() + " (canary.spec.analysis.metrics["
               + i + "]); script its values, or {from: 0s, noData: true} to simulate no data");
         }

@@ -85,4 +85,18 @@ final class Trace {
     }
     return result;
   }
+
+  /** Scripted traffic from {@code from} on (a scenario's {@code simulation.traffic} entry). */
+  record TrafficStep(Duration from, io.canaryanalysis.simulation.Traffic traffic) {}
+
+  /** The traffic of the last step that has started by {@code elapsed}; none before the first. */
+  static io.canaryanalysis.simulation.Traffic traffic(List<TrafficStep> steps, Duration elapsed) {
+    io.canaryanalysis.simulation.Traffic current = new io.canaryanalysis.simulation.Traffic(0, 0, 0);
+    for (TrafficStep step : steps) {
+      if (step.from().compareTo(elapsed) <= 0) {
+        current = step.traffic();
+      }
+    }
+    return current;
+  }
 }

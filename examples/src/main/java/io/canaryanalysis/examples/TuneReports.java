@@ -86,6 +86,42 @@ final class TuneReports {
         : Integer.toString(Math.max(1, scenario.canary().spec().analysis().threshold()));
   }
 
+  /**
+   * The threshold rule and the judge on the same traces: run {@code i} of both drew the same
+   * traffic seed, so the rates differ only by the rule.
+   */
+  static String sideBySide(Scenario scenario, MonteCarloResult rule, double alpha, MonteCarloResult judge) {
+    StringBuilder out = new StringBuilder("\nSide by side on the same traces\n");
+    out.append(String.format("%-28s %12s %-20s %8s %8s%n", "RULE", "ROLLED BACK", "95% INTERVAL (Wilson)",
+        "P50", "P90"));
+    sideRow(out, "threshold rule (threshold " + threshold(scenario) + ")", rule);
+    sideRow(out, "judge alpha " + alpha, judge);
+    return out.toString();
+  }
+
+  private static void sideRow(StringBuilder out, String label, MonteCarloResult r) {
+    out.append(String.format("%-28s %12s [%s, %s] %8s %8s%n", label, percent(r.rollbackRate()),
+        percent(r.rollbackRateInterval().lower()), percent(r.rollbackRateInterval().upper()),
+        r.timeToRollback().percentile(50).map(GoDurations::go).orElse("-"),
+        r.timeToRollback().percentile(90).map(GoDurations::go).orElse("-")));
+  }
+
+  /** {@link #json(Scenario, MonteCarloResult)} plus the judge's figures on the same traces under {@code judge}. */
+  static String json(Scenario scenario, MonteCarloResult r, double alpha, MonteCarloResult judge) {
+    try {
+      com.fasterxml.jackson.databind.node.ObjectNode root =
+          (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json(scenario, r));
+      com.fasterxml.jackson.databind.node.ObjectNode j = root.putObject("judge");
+      j.put("alpha", alpha);
+      j.set("rolledBack", JSON.valueToTree(rate(judge.rolledBack(), judge.rollbackRate(), judge.rollbackRateInterval())));
+      j.set("promoted", JSON.valueToTree(rate(judge.promoted(), judge.promotionRate(), judge.promotionRateInterval())));
+      judge.timeToRollback().percentile(50).ifPresent(d -> j.put("timeToRollbackP50Seconds", d.toSeconds()));
+      return JSON.writeValueAsString(root) + "\n";
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
   /** The same figures as a JSON document; rates are fractions, durations seconds. */
   static String json(Scenario scenario, MonteCarloResult r) {
     Map<String, Object> root = new LinkedHashMap<>();

@@ -148,7 +148,7 @@ class CanaryRunnerCliTest {
         "  extra: unknown field (expected one of canary, simulation, description)",
         "  canary.spec.analysis.stepWeigth: unknown field",
         "  simulation.duraton: unknown field (expected one of duration, newRevisionAt, router, metrics, "
-            + "webhooks, readiness)",
+            + "webhooks, readiness, traffic)",
         "  simulation.metrics.request-success-rate[0].vaule: unknown field",
         "  simulation.readiness.primray: unknown field (expected one of canary, primary, primaryAfterPromotion)");
   }
@@ -257,7 +257,7 @@ class CanaryRunnerCliTest {
     assertThat(run.exitCode()).isEqualTo(CanaryRunner.EXIT_USAGE);
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains("nope.yaml (1 problem)",
-        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy, gatewayapi-promotion, gatewayapi-rollback)");
+        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy, traffic, gatewayapi-promotion, gatewayapi-rollback)");
   }
 
   @Test

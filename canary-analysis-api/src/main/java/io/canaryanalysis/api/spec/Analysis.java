@@ -22,6 +22,11 @@ import java.util.Objects;
  * @param mirrorWeight percentage of mirrored requests; 0 means all
  * @param primaryReadyThreshold percent of the primary's updated replicas that must be available
  * @param canaryReadyThreshold percent of the canary's updated replicas that must be available
+ * @param consecutiveErrorLimit extension: provider errors in a row each metric check tolerates
+ *     before the canary is rolled back, instead of counting them as failed checks; null keeps
+ *     Flagger's behaviour (Argo Rollouts' default is {@value MetricCheck#DEFAULT_ERROR_LIMIT})
+ * @param measurementRetention extension: how many measurements per check the status keeps; null
+ *     means {@value #DEFAULT_MEASUREMENT_RETENTION}; 0 keeps none
  */
 public record Analysis(
     Duration interval,
@@ -39,8 +44,14 @@ public record Analysis(
     SessionAffinity sessionAffinity,
     List<MetricCheck> metrics,
     List<Webhook> webhooks,
-    List<AlertRef> alerts) {
+    List<AlertRef> alerts,
+    Integer consecutiveErrorLimit,
+    Integer measurementRetention) {
 
+  /** Measurements kept per check when {@code measurementRetention} is not set (Argo's default). */
+  public static final int DEFAULT_MEASUREMENT_RETENTION = 10;
+  /** The most measurements per check a status may keep, so status writes stay small. */
+  public static final int MAX_MEASUREMENT_RETENTION = 100;
   public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
   public static final Duration MIN_INTERVAL = Duration.ofSeconds(10);
 
@@ -51,6 +62,25 @@ public record Analysis(
     metrics = Specs.list(metrics);
     webhooks = Specs.list(webhooks);
     alerts = Specs.list(alerts);
+  }
+
+  /** The form without the extensions of issue 17 (the earlier canonical constructor). */
+  public Analysis(Duration interval, int threshold, Integer maxWeight, int stepWeight,
+      List<Integer> stepWeights, int stepWeightPromotion, int iterations, List<HttpMatch> match,
+      boolean mirror, int mirrorWeight, int primaryReadyThreshold, int canaryReadyThreshold,
+      SessionAffinity sessionAffinity, List<MetricCheck> metrics, List<Webhook> webhooks,
+      List<AlertRef> alerts) {
+    this(interval, threshold, maxWeight, stepWeight, stepWeights, stepWeightPromotion, iterations,
+        match, mirror, mirrorWeight, primaryReadyThreshold, canaryReadyThreshold, sessionAffinity,
+        metrics, webhooks, alerts, null, null);
+  }
+
+  /** The measurements per check the status keeps, between 0 and {@value #MAX_MEASUREMENT_RETENTION}. */
+  public int effectiveMeasurementRetention() {
+    if (measurementRetention == null) {
+      return DEFAULT_MEASUREMENT_RETENTION;
+    }
+    return Math.max(0, Math.min(MAX_MEASUREMENT_RETENTION, measurementRetention));
   }
 
   /** The strategy these settings select, as Flagger's {@code DeploymentStrategy()} does. */
@@ -105,6 +135,8 @@ public record Analysis(
     b.metrics = metrics;
     b.webhooks = webhooks;
     b.alerts = alerts;
+    b.consecutiveErrorLimit = consecutiveErrorLimit;
+    b.measurementRetention = measurementRetention;
     return b;
   }
 
@@ -126,8 +158,20 @@ public record Analysis(
     private List<MetricCheck> metrics = List.of();
     private List<Webhook> webhooks = List.of();
     private List<AlertRef> alerts = List.of();
+    private Integer consecutiveErrorLimit;
+    private Integer measurementRetention;
 
     private Builder() {}
+
+    public Builder consecutiveErrorLimit(Integer consecutiveErrorLimit) {
+      this.consecutiveErrorLimit = consecutiveErrorLimit;
+      return this;
+    }
+
+    public Builder measurementRetention(Integer measurementRetention) {
+      this.measurementRetention = measurementRetention;
+      return this;
+    }
 
     public Builder interval(Duration interval) {
       this.interval = Objects.requireNonNull(interval, "interval");
@@ -212,7 +256,8 @@ public record Analysis(
     public Analysis build() {
       return new Analysis(interval, threshold, maxWeight, stepWeight, stepWeights,
           stepWeightPromotion, iterations, match, mirror, mirrorWeight, primaryReadyThreshold,
-          canaryReadyThreshold, sessionAffinity, metrics, webhooks, alerts);
+          canaryReadyThreshold, sessionAffinity, metrics, webhooks, alerts, consecutiveErrorLimit,
+          measurementRetention);
     }
   }
 }

@@ -23,6 +23,12 @@ import java.util.Objects;
  * @param acceptInfinite extension: judge +Inf and -Inf against the bounds as values; false (the
  *     default) makes them no data, since an infinite latency or ratio (empty histogram buckets,
  *     division by zero) is not evidence that a bound holds
+ * @param consecutiveErrorLimit extension: provider errors in a row this check tolerates before the
+ *     canary is rolled back; they never count as failed checks. Null falls back to
+ *     {@code analysis.consecutiveErrorLimit}; null there too means Flagger's behaviour (a provider
+ *     error is a failed check), except for a judge, whose default is {@value #DEFAULT_ERROR_LIMIT}
+ * @param judge extension: compare canary and primary error counts with a sequential test instead
+ *     of a threshold; null for a threshold check
  */
 public record MetricCheck(
     String name,
@@ -35,7 +41,9 @@ public record MetricCheck(
     MetricKind kind,
     SeriesAggregation aggregation,
     NoDataPolicy onNoData,
-    boolean acceptInfinite) {
+    boolean acceptInfinite,
+    Integer consecutiveErrorLimit,
+    JudgeSpec judge) {
 
   /** Flagger's builtin success-rate metric, in percent (0–100). */
   public static final String REQUEST_SUCCESS_RATE = "request-success-rate";
@@ -43,6 +51,8 @@ public record MetricCheck(
   public static final String REQUEST_DURATION = "request-duration";
   /** The interval used when none is given. */
   public static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
+  /** Argo Rollouts' {@code consecutiveErrorLimit} default: the fifth error in a row rolls back. */
+  public static final int DEFAULT_ERROR_LIMIT = 4;
 
   public MetricCheck {
     Objects.requireNonNull(name, "name");
@@ -53,12 +63,39 @@ public record MetricCheck(
     onNoData = onNoData == null ? NoDataPolicy.FAIL : onNoData;
   }
 
-  /** A check that treats ±Inf as no data (the default). */
+  /** A threshold check without the extensions (the earlier canonical form). */
   public MetricCheck(String name, Duration interval, ThresholdRange thresholdRange, Double threshold,
       String query, TemplateRef templateRef, Map<String, String> templateVariables, MetricKind kind,
       SeriesAggregation aggregation, NoDataPolicy onNoData) {
     this(name, interval, thresholdRange, threshold, query, templateRef, templateVariables, kind,
-        aggregation, onNoData, false);
+        aggregation, onNoData, false, null, null);
+  }
+
+  /** A check without the issue-17 extensions (provider-error budget, judge). */
+  public MetricCheck(String name, Duration interval, ThresholdRange thresholdRange, Double threshold,
+      String query, TemplateRef templateRef, Map<String, String> templateVariables, MetricKind kind,
+      SeriesAggregation aggregation, NoDataPolicy onNoData, boolean acceptInfinite) {
+    this(name, interval, thresholdRange, threshold, query, templateRef, templateVariables, kind,
+        aggregation, onNoData, acceptInfinite, null, null);
+  }
+
+  /** True for a canary-vs-primary judge check. */
+  public boolean isJudge() {
+    return judge != null;
+  }
+
+  /**
+   * The provider-error budget of this check given the analysis' own, or null when provider errors
+   * count as failed checks (Flagger).
+   */
+  public Integer effectiveErrorLimit(Integer analysisLimit) {
+    if (consecutiveErrorLimit != null) {
+      return consecutiveErrorLimit;
+    }
+    if (analysisLimit != null) {
+      return analysisLimit;
+    }
+    return judge != null ? DEFAULT_ERROR_LIMIT : null;
   }
 
   /** The interval to render, never null. */
@@ -68,7 +105,7 @@ public record MetricCheck(
 
   /** True for {@code request-success-rate} and {@code request-duration} without a query or template. */
   public boolean isBuiltin() {
-    return query == null && templateRef == null
+    return query == null && templateRef == null && judge == null
         && (REQUEST_SUCCESS_RATE.equals(name) || REQUEST_DURATION.equals(name));
   }
 
@@ -105,6 +142,8 @@ public record MetricCheck(
     b.aggregation = aggregation;
     b.onNoData = onNoData;
     b.acceptInfinite = acceptInfinite;
+    b.consecutiveErrorLimit = consecutiveErrorLimit;
+    b.judge = judge;
     return b;
   }
 
@@ -121,6 +160,8 @@ public record MetricCheck(
     private SeriesAggregation aggregation = SeriesAggregation.NONE;
     private NoDataPolicy onNoData = NoDataPolicy.FAIL;
     private boolean acceptInfinite;
+    private Integer consecutiveErrorLimit;
+    private JudgeSpec judge;
 
     private Builder(String name) {
       this.name = name;
@@ -187,9 +228,19 @@ public record MetricCheck(
       return this;
     }
 
+    public Builder consecutiveErrorLimit(Integer consecutiveErrorLimit) {
+      this.consecutiveErrorLimit = consecutiveErrorLimit;
+      return this;
+    }
+
+    public Builder judge(JudgeSpec judge) {
+      this.judge = judge;
+      return this;
+    }
+
     public MetricCheck build() {
       return new MetricCheck(name, interval, thresholdRange, threshold, query, templateRef,
-          templateVariables, kind, aggregation, onNoData, acceptInfinite);
+          templateVariables, kind, aggregation, onNoData, acceptInfinite, consecutiveErrorLimit, judge);
     }
   }
 }

@@ -37,6 +37,9 @@ import java.util.Optional;
  * @param decision extension: the sequence number of the last persisted decision; webhook payloads
  *     carry the number of the decision they belong to, so a call repeated after a crash carries the
  *     same number and receivers can de-duplicate
+ * @param checks extension: per metric check of the current run, its recent measurements (value,
+ *     bound, outcome class, time), its consecutive provider errors and a judge's evidence; reset
+ *     when a run starts
  */
 public record CanaryStatus(
     CanaryPhase phase,
@@ -54,12 +57,30 @@ public record CanaryStatus(
     boolean preRolloutPassed,
     boolean mirrored,
     CanaryPhase pendingPostRollout,
-    int decision) {
+    int decision,
+    List<CheckStatus> checks) {
 
   public CanaryStatus {
+    checks = checks == null ? List.of() : List.copyOf(checks);
     phase = phase == null ? CanaryPhase.INITIALIZING : phase;
     trackedConfigs = trackedConfigs == null ? Map.of() : Map.copyOf(trackedConfigs);
     conditions = conditions == null ? List.of() : List.copyOf(conditions);
+  }
+
+  /** The form without {@code checks} (the earlier canonical constructor). */
+  public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
+      String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
+      Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
+      Instant lastAnalysisTime, Instant notReadySince, boolean preRolloutPassed, boolean mirrored,
+      CanaryPhase pendingPostRollout, int decision) {
+    this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
+        trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
+        preRolloutPassed, mirrored, pendingPostRollout, decision, null);
+  }
+
+  /** What the status keeps about the metric check named {@code name} in this run, if anything. */
+  public Optional<CheckStatus> check(String name) {
+    return checks.stream().filter(c -> c.name().equals(name)).findFirst();
   }
 
   /** The status of a Canary the engine has not seen yet. */
@@ -94,6 +115,7 @@ public record CanaryStatus(
     b.mirrored = mirrored;
     b.pendingPostRollout = pendingPostRollout;
     b.decision = decision;
+    b.checks = checks;
     return b;
   }
 
@@ -115,8 +137,14 @@ public record CanaryStatus(
     private boolean mirrored;
     private CanaryPhase pendingPostRollout;
     private int decision;
+    private List<CheckStatus> checks = List.of();
 
     private Builder() {}
+
+    public Builder checks(List<CheckStatus> checks) {
+      this.checks = checks;
+      return this;
+    }
 
     public Builder phase(CanaryPhase phase) {
       this.phase = Objects.requireNonNull(phase, "phase");
@@ -201,7 +229,8 @@ public record CanaryStatus(
     public CanaryStatus build() {
       return new CanaryStatus(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec,
           lastPromotedSpec, trackedConfigs, lastTransitionTime, conditions, lastFailure,
-          lastAnalysisTime, notReadySince, preRolloutPassed, mirrored, pendingPostRollout, decision);
+          lastAnalysisTime, notReadySince, preRolloutPassed, mirrored, pendingPostRollout, decision,
+          checks);
     }
   }
 }

@@ -8,6 +8,10 @@ public enum CheckKind {
   METRIC_NO_DATA,
   /** A metric query or template that failed to run (provider down, bad query, missing template). */
   METRIC_ERROR,
+  /** A metric check whose provider errors used up its error budget ({@code consecutiveErrorLimit}). */
+  METRIC_ERROR_BUDGET,
+  /** A canary-vs-primary judge that showed the canary worse than the primary. */
+  JUDGE,
   /** A pre-rollout or rollout webhook that did not pass. */
   WEBHOOK,
   /** A rollback webhook that asked for a rollback. */

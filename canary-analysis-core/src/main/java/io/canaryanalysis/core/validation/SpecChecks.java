@@ -300,7 +300,55 @@ final class SpecChecks {
     }
   }
 
+  private void judge(MetricCheck m, String path) {
+    String why = "not used by a judge, which compares canary and primary error counts";
+    if (m.query() != null) {
+      problem(path + ".query", why + "; set judge.canaryErrors and the other series instead");
+    }
+    if (m.templateRef() != null) {
+      problem(path + ".templateRef", why + "; set judge.canaryErrors and the other series instead");
+    }
+    if (m.thresholdRange() != null) {
+      problem(path + ".thresholdRange", why);
+    }
+    if (m.threshold() != null) {
+      problem(path + ".threshold", why);
+    }
+    if (m.kind() != MetricKind.VALUE) {
+      problem(path + ".kind", why);
+    }
+    if (m.aggregation() != SeriesAggregation.NONE) {
+      problem(path + ".aggregate", why + "; its series are summed");
+    }
+    var j = m.judge();
+    if (j.alpha() != null && !(j.alpha() > 0 && j.alpha() <= 0.5)) {
+      problem(path + ".judge.alpha", "must be greater than 0 and at most 0.5");
+    }
+    if (j.minRatio() != null && !(j.minRatio() > 1 && j.minRatio() <= 100)) {
+      problem(path + ".judge.minRatio", "must be greater than 1 and at most 100 (a ratio of error rates)");
+    }
+    int given = (j.canaryErrors() == null ? 0 : 1) + (j.canaryRequests() == null ? 0 : 1)
+        + (j.primaryErrors() == null ? 0 : 1) + (j.primaryRequests() == null ? 0 : 1);
+    if (given != 0 && given != 4) {
+      problem(path + ".judge", "set all four series (canaryErrors, canaryRequests, primaryErrors, "
+          + "primaryRequests) or none for the router's builtin ones");
+    }
+  }
+
   private void metrics(Analysis a) {
+    if (a.consecutiveErrorLimit() != null && a.consecutiveErrorLimit() < 0) {
+      problem("spec.analysis.consecutiveErrorLimit", "must not be negative");
+    }
+    if (a.measurementRetention() != null && (a.measurementRetention() < 0
+        || a.measurementRetention() > Analysis.MAX_MEASUREMENT_RETENTION)) {
+      problem("spec.analysis.measurementRetention", "must be between 0 and " + Analysis.MAX_MEASUREMENT_RETENTION);
+    }
+    for (int i = 0; i < a.metrics().size(); i++) {
+      if (a.metrics().get(i).isJudge() && (a.iterations() > 0 || a.mirror())) {
+        problem("spec.analysis.metrics[" + i + "].judge", "needs the canary strategy with stepWeight or "
+            + "stepWeights: under blue/green, A/B testing and mirroring the canary's share of traffic is not known");
+      }
+    }
     Map<String, Integer> seen = new HashMap<>();
     for (int i = 0; i < a.metrics().size(); i++) {
       MetricCheck m = a.metrics().get(i);
@@ -322,7 +370,7 @@ final class SpecChecks {
     if (m.query() != null && m.templateRef() != null) {
       problem(path, "set either query or templateRef, not both");
     }
-    if (!custom && !m.name().isBlank() && !m.isBuiltin()) {
+    if (!custom && !m.name().isBlank() && !m.isBuiltin() && !m.isJudge()) {
       problem(path + ".name", "\"" + m.name() + "\" is not a builtin metric (" + MetricCheck.REQUEST_SUCCESS_RATE
           + ", " + MetricCheck.REQUEST_DURATION + "); set templateRef or query");
     }
@@ -340,6 +388,13 @@ final class SpecChecks {
     if (m.thresholdRange() != null) {
       finite(path + ".thresholdRange.min", m.thresholdRange().min());
       finite(path + ".thresholdRange.max", m.thresholdRange().max());
+    }
+    if (m.consecutiveErrorLimit() != null && m.consecutiveErrorLimit() < 0) {
+      problem(path + ".consecutiveErrorLimit", "must not be negative");
+    }
+    if (m.isJudge()) {
+      judge(m, path);
+      return;
     }
     ThresholdRange range = m.thresholdRange();
     if (m.kind() == MetricKind.ALERT) {

@@ -1,6 +1,7 @@
 package io.canaryanalysis.metrics.prometheus;
 
 import io.canaryanalysis.api.BuiltinMetricQueries;
+import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.spec.MetricCheck;
 import java.util.Locale;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.Set;
 /**
  * Flagger's builtin metric queries, token for token, for the router kinds {@code traefik},
  * {@code istio} and {@code nginx}. {@code request-success-rate} is in percent (0–100) and
- * {@code request-duration} in milliseconds.
+ * {@code request-duration} in milliseconds. Each router also has the judge's four counts
+ * ({@link JudgeSpec#CANARY_ERRORS} and the others), so {@code judge: {alpha: 0.01}} needs no query.
  *
  * <p>Semantics differ by router, as in Flagger: the Traefik and Istio durations are the 99th
  * percentile (from the latency histogram), while the NGINX duration is the <em>mean</em>
@@ -71,16 +73,50 @@ public final class PrometheusBuiltinQueries implements BuiltinMetricQueries {
             ingress="{{ ingress }}", canary!=""}[{{ interval }}])) * 1000
       """;
 
+  /**
+   * The judge's counts over {@code {{ interval }}}: 5xx responses and all responses, of the canary
+   * and of the primary, from the same series as the success rate.
+   */
+  static final String TRAEFIK_COUNT = """
+      sum(increase(traefik_service_request_duration_seconds_bucket{
+            service=~"{{ namespace }}-{{ target }}-%s-[0-9a-zA-Z-]+@kubernetescrd",
+            %sle="+Inf"}[{{ interval }}]))
+      """;
+
+  static final String ISTIO_COUNT = """
+      sum(increase(istio_requests_total{reporter="destination",
+            destination_workload_namespace="{{ namespace }}",
+            destination_workload="%s"%s}[{{ interval }}]))
+      """;
+
+  static final String NGINX_COUNT = """
+      sum(increase(nginx_ingress_controller_requests{namespace="{{ namespace }}",
+            ingress="{{ ingress }}", canary%s""%s}[{{ interval }}]))
+      """;
+
+  private static Map<String, String> withJudge(String successRate, String duration,
+      String canaryErrors, String canaryRequests, String primaryErrors, String primaryRequests) {
+    return Map.of(
+        MetricCheck.REQUEST_SUCCESS_RATE, successRate,
+        MetricCheck.REQUEST_DURATION, duration,
+        JudgeSpec.CANARY_ERRORS, canaryErrors,
+        JudgeSpec.CANARY_REQUESTS, canaryRequests,
+        JudgeSpec.PRIMARY_ERRORS, primaryErrors,
+        JudgeSpec.PRIMARY_REQUESTS, primaryRequests);
+  }
+
   private static final Map<String, Map<String, String>> TEMPLATES = Map.of(
-      "traefik", Map.of(
-          MetricCheck.REQUEST_SUCCESS_RATE, TRAEFIK_SUCCESS_RATE,
-          MetricCheck.REQUEST_DURATION, TRAEFIK_DURATION),
-      "istio", Map.of(
-          MetricCheck.REQUEST_SUCCESS_RATE, ISTIO_SUCCESS_RATE,
-          MetricCheck.REQUEST_DURATION, ISTIO_DURATION),
-      "nginx", Map.of(
-          MetricCheck.REQUEST_SUCCESS_RATE, NGINX_SUCCESS_RATE,
-          MetricCheck.REQUEST_DURATION, NGINX_DURATION));
+      "traefik", withJudge(TRAEFIK_SUCCESS_RATE, TRAEFIK_DURATION,
+          TRAEFIK_COUNT.formatted("canary", "code=~\"5..\", "), TRAEFIK_COUNT.formatted("canary", ""),
+          TRAEFIK_COUNT.formatted("primary", "code=~\"5..\", "), TRAEFIK_COUNT.formatted("primary", "")),
+      "istio", withJudge(ISTIO_SUCCESS_RATE, ISTIO_DURATION,
+          ISTIO_COUNT.formatted("{{ target }}", ", response_code=~\"5.*\""),
+          ISTIO_COUNT.formatted("{{ target }}", ""),
+          ISTIO_COUNT.formatted("{{ target }}-primary", ", response_code=~\"5.*\""),
+          ISTIO_COUNT.formatted("{{ target }}-primary", "")),
+      "nginx", withJudge(NGINX_SUCCESS_RATE, NGINX_DURATION,
+          NGINX_COUNT.formatted("!=", ", status=~\"5.*\""), NGINX_COUNT.formatted("!=", ""),
+          NGINX_COUNT.formatted("=", ", status=~\"5.*\""), NGINX_COUNT.formatted("=", "")));
 
   /**
    * The template for {@code metricName} ({@code request-success-rate} or {@code request-duration})

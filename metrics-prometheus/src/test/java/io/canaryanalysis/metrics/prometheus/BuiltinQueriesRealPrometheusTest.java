@@ -101,4 +101,37 @@ class BuiltinQueriesRealPrometheusTest {
 
     assertThat(result).isEqualTo(MetricResult.value(100.0));
   }
+
+  static Stream<Arguments> judgeCounts() {
+    // Each 1m window holds four 15 s steps, so every count is four increments (CanaryTrafficSeries).
+    return Stream.of(
+        Arguments.of("istio", BEFORE_BURST, 12.0, 1200.0, 0.0, 4000.0),
+        Arguments.of("istio", DURING_BURST, 240.0, 1200.0, 0.0, 4000.0),
+        Arguments.of("nginx", BEFORE_BURST, 12.0, 1200.0, 4000.0, 8000.0),
+        Arguments.of("nginx", DURING_BURST, 240.0, 1200.0, 4000.0, 8000.0),
+        Arguments.of("traefik", BEFORE_BURST, 12.0, 1200.0, null, 4000.0),
+        Arguments.of("traefik", DURING_BURST, 240.0, 1200.0, null, 4000.0));
+  }
+
+  /** The judge's builtin counts select the canary's and the primary's own series; null is no series. */
+  @ParameterizedTest(name = "{0} judge counts at {1}")
+  @MethodSource("judgeCounts")
+  void judgeCountsEqualHandComputedIncrements(String router, Instant at, Double canaryErrors,
+      Double canaryRequests, Double primaryErrors, Double primaryRequests) {
+    PrometheusMetricProvider provider = new PrometheusMetricProvider(PROMETHEUS.clientBuilder().build());
+    String[] series = {io.canaryanalysis.api.spec.JudgeSpec.CANARY_ERRORS,
+        io.canaryanalysis.api.spec.JudgeSpec.CANARY_REQUESTS, io.canaryanalysis.api.spec.JudgeSpec.PRIMARY_ERRORS,
+        io.canaryanalysis.api.spec.JudgeSpec.PRIMARY_REQUESTS};
+    Double[] expected = {canaryErrors, canaryRequests, primaryErrors, primaryRequests};
+    for (int i = 0; i < 4; i++) {
+      String query = TemplateRenderer.renderForPodinfo(BUILTINS.template(series[i], router).orElseThrow());
+      MetricResult result = provider.query(new MetricQuery(query, MetricKind.VALUE, SeriesAggregation.NONE, at));
+      if (expected[i] == null) {
+        assertThat(result).as(series[i]).isInstanceOf(MetricResult.NoData.class);
+      } else {
+        assertThat(result).as(series[i]).isInstanceOf(MetricResult.Value.class);
+        assertThat(((MetricResult.Value) result).value()).as(series[i]).isCloseTo(expected[i], within(1e-6));
+      }
+    }
+  }
 }

@@ -70,12 +70,14 @@ public final class DeploymentWorkload implements Workload {
   private final List<String> selectorLabels;
   private final ConfigTracker configTracker;
   private final GeneratedServices services;
+  private final Autoscalers autoscalers;
 
   private DeploymentWorkload(Builder b) {
     this.calls = new KubeCalls(b.client, b.maxConflictRetries);
     this.selectorLabels = List.copyOf(b.selectorLabels);
     this.configTracker = new ConfigTracker(calls, b.configTracking);
     this.services = new GeneratedServices(calls);
+    this.autoscalers = new Autoscalers(calls, b.maxConflictRetries);
   }
 
   /** A workload with Flagger's defaults. */
@@ -139,6 +141,7 @@ public final class DeploymentWorkload implements Workload {
     if (primary == null) {
       createPrimary(canary, target, label, value);
     }
+    autoscalers.reconcilePrimary(canary, false);
     services.reconcile(canary, label, value,
         target.getSpec().getTemplate().getSpec() == null
             ? List.of() : target.getSpec().getTemplate().getSpec().getContainers());
@@ -224,12 +227,17 @@ public final class DeploymentWorkload implements Workload {
         "deployment " + describe(primaryName(canary), canary));
     int primaryReplicas = primary == null || primary.getSpec().getReplicas() == null
         ? 0 : primary.getSpec().getReplicas();
+    Integer scalerMin = autoscalers.minReplicas(canary);
+    int fallback = canary.spec().autoscalerRef() != null
+        ? (scalerMin == null ? 1 : scalerMin)
+        : primaryReplicas > 0 ? primaryReplicas : 1;
+    autoscalers.resumeTarget(canary);
     calls.update(Deployment.class, canary.namespace(), name, "deployment " + describe(name, canary), target -> {
       Integer current = target.getSpec().getReplicas();
       if (current != null && current > 0) {
         return false;
       }
-      int replicas = rememberedReplicas(target, primaryReplicas > 0 ? primaryReplicas : 1);
+      int replicas = rememberedReplicas(target, fallback);
       target.getSpec().setReplicas(replicas);
       LOG.info("Scaling up deployment {} to {} replicas", describe(name, canary), replicas);
       return true;
@@ -253,6 +261,7 @@ public final class DeploymentWorkload implements Workload {
       LOG.info("Scaling down Deployment {}", describe(name, canary));
       return true;
     });
+    autoscalers.pauseTarget(canary);
   }
 
   @Override
@@ -270,7 +279,10 @@ public final class DeploymentWorkload implements Workload {
         "deployment " + describe(primaryName, canary), primary -> {
           var spec = primary.getSpec();
           var source = target.getSpec();
-          Integer replicas = rememberedReplicas(target, spec.getReplicas() == null ? 1 : spec.getReplicas());
+          // Under an autoscaler the primary keeps the replicas its own autoscaler gave it (Flagger).
+          Integer replicas = canary.spec().autoscalerRef() != null && spec.getReplicas() != null
+              ? spec.getReplicas()
+              : rememberedReplicas(target, spec.getReplicas() == null ? 1 : spec.getReplicas());
           boolean same = Objects.equals(spec.getProgressDeadlineSeconds(), source.getProgressDeadlineSeconds())
               && Objects.equals(spec.getMinReadySeconds(), source.getMinReadySeconds())
               && Objects.equals(spec.getRevisionHistoryLimit(), source.getRevisionHistoryLimit())
@@ -294,6 +306,7 @@ public final class DeploymentWorkload implements Workload {
           spec.setTemplate(template);
           return true;
         });
+    autoscalers.reconcilePrimary(canary, true);
   }
 
   /**

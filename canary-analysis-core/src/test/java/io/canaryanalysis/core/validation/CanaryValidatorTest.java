@@ -80,11 +80,22 @@ class CanaryValidatorTest {
   }
 
   @Test
-  void autoscalerRefIsRefusedUntilAutoscalersAreImplemented() {
+  void autoscalerRefTakesFlaggersTwoKindsAndSaneReplicaBounds() {
     assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
-        "autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", null, Map.of())))))
-        .containsExactly(p("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's "
-            + "autoscaler is not generated; remove autoscalerRef and scale the primary with your own autoscaler"));
+        "autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", null, Map.of()))))).isEmpty();
+    assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "keda.sh/v1alpha1", "ScaledObject", "podinfo",
+        new io.canaryanalysis.api.spec.ScalerReplicas(2, 10), Map.of("prom", "sum(up)")))))).isEmpty();
+    assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "autoscaling/v1", "VerticalPodAutoscaler", "podinfo",
+        new io.canaryanalysis.api.spec.ScalerReplicas(5, 2), Map.of())))))
+        .containsExactly(
+            p("spec.autoscalerRef.kind", "VerticalPodAutoscaler is not an autoscaler canary-analysis knows; "
+                + "use HorizontalPodAutoscaler or ScaledObject"),
+            p("spec.autoscalerRef.primaryScalerReplicas.minReplicas", "must not exceed maxReplicas"));
+    assertThat(warnings(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "autoscaling/v2beta2", "HorizontalPodAutoscaler", "podinfo", null, Map.of())))))
+        .extracting(SpecProblem::path).containsExactly("spec.autoscalerRef.apiVersion");
   }
 
   @Test

@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The three ClusterIP Services of flagger.md §5.2: {@code <svc>} and {@code <svc>-primary}
- * selecting the primary pods, {@code <svc>-canary} selecting the target's pods. Fields the API
+ * selecting the primary pods, {@code <svc>-canary} selecting the target's pods; headless
+ * ({@code clusterIP: None}) when {@code spec.service.headless}, set at creation as Flagger does. Fields the API
  * server assigns (clusterIP, node ports, ipFamilies, ...) are kept on update; labels and
  * annotations are only managed on Services the Canary owns, as Flagger does.
  */
@@ -71,12 +72,20 @@ final class GeneratedServices {
                   .build())
               .withNewSpec()
               .withType("ClusterIP")
+              .withClusterIP(canary.spec().service().headless() ? "None" : null)
               .withSelector(selector)
               .withPorts(ports)
               .endSpec()
               .build();
         },
         current -> {
+          boolean headless = "None".equals(current.getSpec().getClusterIP());
+          if (headless != canary.spec().service().headless()) {
+            LOG.warn("service {} is {}headless but spec.service.headless is {}: clusterIP cannot change "
+                + "in place; delete the Service and it is recreated as the spec says",
+                KubeCalls.key(name, canary.namespace()), headless ? "" : "not ",
+                canary.spec().service().headless());
+          }
           boolean changed = false;
           List<ServicePort> desiredPorts = keepNodePorts(ports, current.getSpec().getPorts());
           if (!sameItems(desiredPorts, current.getSpec().getPorts())) {

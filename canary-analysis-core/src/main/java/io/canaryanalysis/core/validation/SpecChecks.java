@@ -94,7 +94,6 @@ final class SpecChecks {
     }
     metricsServerNotSupportedYet(spec);
     service(spec.service());
-    headlessNotSupportedYet(spec.service());
     if (spec.progressDeadlineSeconds() <= 0) {
       problem("spec.progressDeadlineSeconds", "must be greater than 0");
     }
@@ -206,13 +205,6 @@ final class SpecChecks {
     }
   }
 
-  /** Until the Kubernetes module generates headless Services; delete with that work. */
-  private void headlessNotSupportedYet(CanaryService service) {
-    if (service.headless()) {
-      problem("spec.service.headless", "not supported yet by canary-analysis: the generated Services are "
-          + "ClusterIP Services; remove headless");
-    }
-  }
 
   private void service(CanaryService service) {
     if (service.port() < 1 || service.port() > 65535) {

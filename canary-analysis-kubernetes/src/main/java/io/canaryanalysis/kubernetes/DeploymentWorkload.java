@@ -142,9 +142,16 @@ public final class DeploymentWorkload implements Workload {
       createPrimary(canary, target, label, value);
     }
     autoscalers.reconcilePrimary(canary, false);
+    reconcileServices(services, canary, target, label, value);
+  }
+
+  /** The three Services for {@code target}, as the workload and the kubernetes router both need them. */
+  static void reconcileServices(GeneratedServices services, Canary canary, Deployment target,
+      String label, String value) {
+    PodTemplateSpec template = target.getSpec().getTemplate();
     services.reconcile(canary, label, value,
-        target.getSpec().getTemplate().getSpec() == null
-            ? List.of() : target.getSpec().getTemplate().getSpec().getContainers());
+        template.getSpec() == null ? List.of() : template.getSpec().getContainers(),
+        template.getMetadata() == null ? Map.of() : ConfigTracker.orEmpty(template.getMetadata().getLabels()));
   }
 
   private void createPrimary(Canary canary, Deployment target, String label, String value) {

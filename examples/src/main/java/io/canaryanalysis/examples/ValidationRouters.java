@@ -1,6 +1,7 @@
 package io.canaryanalysis.examples;
 
 import io.canaryanalysis.api.TrafficRouter;
+import io.canaryanalysis.kubernetes.KubernetesRouter;
 import io.canaryanalysis.providers.istio.IstioRouter;
 import io.canaryanalysis.providers.nginx.NginxRouter;
 import io.canaryanalysis.providers.traefik.TraefikRouter;
@@ -26,12 +27,13 @@ final class ValidationRouters {
         .build();
     static final Map<String, TrafficRouter> ROUTERS = Map.of(
         "istio", IstioRouter.builder(OFFLINE).build(),
+        "kubernetes", KubernetesRouter.create(OFFLINE),
         "nginx", NginxRouter.builder(OFFLINE).build(),
         "traefik", TraefikRouter.create(OFFLINE));
   }
 
   /** The router kinds the runner simulates. */
-  static final Set<String> KINDS = Set.of("istio", "nginx", "traefik");
+  static final Set<String> KINDS = Set.of("istio", "kubernetes", "nginx", "traefik");
 
   private ValidationRouters() {}
 

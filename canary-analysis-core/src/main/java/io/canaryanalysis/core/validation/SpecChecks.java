@@ -92,7 +92,6 @@ final class SpecChecks {
     if (spec.metricsServer() != null && !isHttpUrl(spec.metricsServer())) {
       problem("spec.metricsServer", "must be an http or https URL with a host");
     }
-    metricsServerNotSupportedYet(spec);
     service(spec.service());
     if (spec.progressDeadlineSeconds() <= 0) {
       problem("spec.progressDeadlineSeconds", "must be greater than 0");
@@ -197,13 +196,6 @@ final class SpecChecks {
     }
   }
 
-  /** Until the engine sends builtin and inline metrics to spec.metricsServer; delete with that work. */
-  private void metricsServerNotSupportedYet(CanarySpec spec) {
-    if (spec.metricsServer() != null) {
-      problem("spec.metricsServer", "not supported yet by canary-analysis: builtin and inline metrics go to "
-          + "the engine's Prometheus; remove metricsServer or use a MetricTemplate with its own address");
-    }
-  }
 
 
   private void service(CanaryService service) {

@@ -175,9 +175,8 @@ class CanaryValidatorTest {
   }
 
   @Test
-  void metricsServerIsRefusedUntilImplementedAndHeadlessIsAccepted() {
-    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090")))).extracting(SpecProblem::path)
-        .containsExactly("spec.metricsServer");
+  void metricsServerAndHeadlessAreAccepted() {
+    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090")))).isEmpty();
     assertThat(problems(withSpec(s -> s.service(CanaryService.builder().port(80).headless(true).build()))))
         .isEmpty();
   }

@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every write is a create or a full update guarded by the resourceVersion that was read,
  * retried on a fresh read after a conflict, and skipped when nothing differs.
+ *
+ * <p>A {@code targetRef.kind: DaemonSet} target is handled as Flagger's {@code DaemonSetController}
+ * does (a {@code <target>-primary} DaemonSet, scaled to zero through a node selector); see
+ * {@link #DAEMONSET_SCALE_DOWN_SELECTOR}.
  */
 public final class DeploymentWorkload implements Workload {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentWorkload.class);
@@ -62,6 +66,11 @@ public final class DeploymentWorkload implements Workload {
   public static final String ROLLOUT_ID_ANNOTATION = "flagger-id";
   /** On the primary: the target revision it was last promoted from, so an interrupted promotion is seen. */
   public static final String PROMOTED_REVISION_ANNOTATION = "canary-analysis.io/promoted-revision";
+  /**
+   * The node selector that empties a DaemonSet target while it is idle (Flagger's
+   * {@code flagger.app/scale-to-zero}); it is never part of the revision nor copied to the primary.
+   */
+  public static final String DAEMONSET_SCALE_DOWN_SELECTOR = "flagger.app/scale-to-zero";
   /** Flagger's default selector labels, in order of preference. */
   public static final List<String> DEFAULT_SELECTOR_LABELS =
       List.of("app", "name", "app.kubernetes.io/name");
@@ -71,6 +80,7 @@ public final class DeploymentWorkload implements Workload {
   private final ConfigTracker configTracker;
   private final GeneratedServices services;
   private final Autoscalers autoscalers;
+  private final DaemonSetWorkload daemonSets;
 
   private DeploymentWorkload(Builder b) {
     this.calls = new KubeCalls(b.client, b.maxConflictRetries);
@@ -78,6 +88,15 @@ public final class DeploymentWorkload implements Workload {
     this.configTracker = new ConfigTracker(calls, b.configTracking);
     this.services = new GeneratedServices(calls);
     this.autoscalers = new Autoscalers(calls, b.maxConflictRetries);
+    this.daemonSets = new DaemonSetWorkload(this, calls, configTracker, services);
+  }
+
+  KubeCalls calls() {
+    return calls;
+  }
+
+  private static boolean isDaemonSet(Canary canary) {
+    return DaemonSetWorkload.KIND.equals(canary.spec().targetRef().kind());
   }
 
   /** A workload with Flagger's defaults. */
@@ -132,6 +151,10 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void initialize(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.initialize(canary);
+      return;
+    }
     Deployment target = target(canary);
     String label = selectorLabel(target);
     String value = target.getSpec().getSelector().getMatchLabels().get(label);
@@ -193,6 +216,9 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public WorkloadSnapshot observe(Canary canary) {
+    if (isDaemonSet(canary)) {
+      return daemonSets.observe(canary);
+    }
     Deployment target = target(canary);
     selectorLabel(target);
     PodTemplateSpec template = target.getSpec().getTemplate();
@@ -229,6 +255,10 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void scaleUp(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.scaleUp(canary);
+      return;
+    }
     String name = canary.spec().targetRef().name();
     Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName(canary),
         "deployment " + describe(primaryName(canary), canary));
@@ -253,6 +283,10 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void scaleToZero(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.scaleToZero(canary);
+      return;
+    }
     String name = canary.spec().targetRef().name();
     calls.update(Deployment.class, canary.namespace(), name, "deployment " + describe(name, canary), target -> {
       Integer current = target.getSpec().getReplicas();
@@ -273,6 +307,10 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void promote(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.promote(canary);
+      return;
+    }
     Deployment target = target(canary);
     String label = selectorLabel(target);
     String value = target.getSpec().getSelector().getMatchLabels().get(label);
@@ -324,6 +362,10 @@ public final class DeploymentWorkload implements Workload {
    */
   @Override
   public void revert(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.revert(canary);
+      return;
+    }
     Deployment target = target(canary);
     String label = selectorLabel(target);
     String value = target.getSpec().getSelector().getMatchLabels().get(label);
@@ -355,7 +397,10 @@ public final class DeploymentWorkload implements Workload {
 
   /** The first configured selector label present in {@code spec.selector.matchLabels}. */
   String selectorLabel(Deployment target) {
-    LabelSelector selector = target.getSpec().getSelector();
+    return selectorLabel(target.getSpec().getSelector(), "deployment", target.getMetadata());
+  }
+
+  String selectorLabel(LabelSelector selector, String kind, ObjectMeta meta) {
     Map<String, String> matchLabels = selector == null || selector.getMatchLabels() == null
         ? Map.of() : selector.getMatchLabels();
     for (String label : selectorLabels) {
@@ -363,8 +408,8 @@ public final class DeploymentWorkload implements Workload {
         return label;
       }
     }
-    throw new ProviderException("deployment " + target.getMetadata().getName() + "."
-        + target.getMetadata().getNamespace() + " spec.selector.matchLabels must contain one of ["
+    throw new ProviderException(kind + " " + meta.getName() + "."
+        + meta.getNamespace() + " spec.selector.matchLabels must contain one of ["
         + String.join(" ", selectorLabels) + "]", false);
   }
 
@@ -380,7 +425,11 @@ public final class DeploymentWorkload implements Workload {
    */
   private PodTemplateSpec primaryTemplate(Deployment target, String label, String value,
       Map<String, ConfigTracker.Tracked> tracked) {
-    PodTemplateSpec source = target.getSpec().getTemplate();
+    return primaryTemplate(target.getSpec().getTemplate(), label, value, tracked);
+  }
+
+  PodTemplateSpec primaryTemplate(PodTemplateSpec source, String label, String value,
+      Map<String, ConfigTracker.Tracked> tracked) {
     PodTemplateSpec template = calls.client().getKubernetesSerialization().clone(source);
     ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
     meta.setLabels(primaryLabels(meta.getLabels(), label, value));

@@ -2,6 +2,7 @@ package io.canaryanalysis.kubernetes;
 
 import io.canaryanalysis.api.ProviderException;
 import io.canaryanalysis.api.RouterCapabilities;
+import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.spec.Canary;
@@ -124,10 +125,25 @@ public final class KubernetesRouter implements TrafficRouter {
     return RouterCapabilities.WEIGHTS_ONLY;
   }
 
+  /** A DaemonSet runs one pod per node: its split cannot follow replica counts. */
+  @Override
+  public List<SpecProblem> validate(Canary canary) {
+    if ("DaemonSet".equals(canary.spec().targetRef().kind()) && replicaRatio(canary)) {
+      return List.of(new SpecProblem("spec.targetRef.kind", "the kubernetes provider splits traffic by "
+          + "replica count, which a DaemonSet does not have; use blue/green (spec.analysis.iterations)"));
+    }
+    return List.of();
+  }
+
   @Override
   public void reconcile(Canary canary) {
     Target t = target(canary);
-    DeploymentWorkload.reconcileServices(services, canary, t.deployment, t.label, t.value);
+    reconcileServices(canary, t);
+  }
+
+  private void reconcileServices(Canary canary, Target t) {
+    services.reconcile(canary, t.label, t.value, t.template.getSpec() == null ? List.of()
+        : t.template.getSpec().getContainers(), t.templateLabels());
   }
 
   @Override
@@ -140,7 +156,7 @@ public final class KubernetesRouter implements TrafficRouter {
     String apexName = canary.spec().serviceName();
     Service apex = calls.get(Service.class, canary.namespace(), apexName, apexWhat(canary));
     if (apex == null) {
-      DeploymentWorkload.reconcileServices(services, canary, t.deployment, t.label, t.value);
+      reconcileServices(canary, t);
       apex = calls.get(Service.class, canary.namespace(), apexName, apexWhat(canary));
     }
     ReplicaSplit current = apex == null ? null : ReplicaSplit.of(apex);
@@ -148,6 +164,10 @@ public final class KubernetesRouter implements TrafficRouter {
     if (!replicaRatio(canary)) {
       writeApex(canary, t, new ReplicaSplit(weight, 0, 0, 0, false));
       return;
+    }
+    if (t.deployment == null) {
+      throw new ProviderException("the kubernetes provider splits traffic by replica count, which a "
+          + "DaemonSet does not have; use blue/green (spec.analysis.iterations)", false);
     }
     Deployment primary = primary(canary);
     int primaryReplicas = replicas(primary);
@@ -207,6 +227,9 @@ public final class KubernetesRouter implements TrafficRouter {
     if (selector.equals(Map.of(t.label, t.value))) {
       return TrafficSplit.ALL_CANARY;
     }
+    if (t.deployment == null) {
+      throw new ProviderException("the kubernetes provider cannot split traffic to a DaemonSet by replica count", false);
+    }
     int primaryPods = replicas(primary(canary));
     int canaryPods = replicas(t.deployment);
     if (record != null && record.weight() > 0 && record.weight() < 100
@@ -230,7 +253,7 @@ public final class KubernetesRouter implements TrafficRouter {
   }
 
   private void writeApex(Canary canary, Target t, ReplicaSplit split) {
-    Map<String, String> templateLabels = templateLabels(t.deployment);
+    Map<String, String> templateLabels = t.templateLabels();
     Map<String, String> selector = split.apexSelector(t.label, t.value, templateLabels);
     String record = split.format();
     calls.update(Service.class, canary.namespace(), canary.spec().serviceName(), apexWhat(canary), apex -> {
@@ -263,7 +286,7 @@ public final class KubernetesRouter implements TrafficRouter {
   }
 
   private void requireTrafficLabel(Canary canary, Target t, Deployment primary) {
-    String value = templateLabels(t.deployment).get(TRAFFIC_LABEL);
+    String value = t.templateLabels().get(TRAFFIC_LABEL);
     String name = canary.spec().targetRef().name();
     if (value == null) {
       throw new ProviderException("deployment " + KubeCalls.key(name, canary.namespace())
@@ -280,24 +303,35 @@ public final class KubernetesRouter implements TrafficRouter {
 
   private Target target(Canary canary) {
     String name = canary.spec().targetRef().name();
-    Deployment target = calls.get(Deployment.class, canary.namespace(), name,
-        "deployment " + KubeCalls.key(name, canary.namespace()));
-    if (target == null) {
-      throw new ProviderException("deployment " + KubeCalls.key(name, canary.namespace()) + " not found", true);
+    boolean daemonSet = "DaemonSet".equals(canary.spec().targetRef().kind());
+    String what = (daemonSet ? "daemonset " : "deployment ") + KubeCalls.key(name, canary.namespace());
+    io.fabric8.kubernetes.api.model.HasMetadata object = daemonSet
+        ? calls.get(io.fabric8.kubernetes.api.model.apps.DaemonSet.class, canary.namespace(), name, what)
+        : calls.get(Deployment.class, canary.namespace(), name, what);
+    if (object == null) {
+      throw new ProviderException(what + " not found", true);
     }
-    if (target.getSpec() == null || target.getSpec().getTemplate() == null) {
-      throw new ProviderException("deployment " + KubeCalls.key(name, canary.namespace())
-          + " has no spec.template", false);
+    LabelSelector selector;
+    io.fabric8.kubernetes.api.model.PodTemplateSpec template;
+    if (object instanceof Deployment d) {
+      selector = d.getSpec() == null ? null : d.getSpec().getSelector();
+      template = d.getSpec() == null ? null : d.getSpec().getTemplate();
+    } else {
+      var ds = (io.fabric8.kubernetes.api.model.apps.DaemonSet) object;
+      selector = ds.getSpec() == null ? null : ds.getSpec().getSelector();
+      template = ds.getSpec() == null ? null : ds.getSpec().getTemplate();
     }
-    LabelSelector selector = target.getSpec().getSelector();
+    if (template == null) {
+      throw new ProviderException(what + " has no spec.template", false);
+    }
     Map<String, String> matchLabels = selector == null ? Map.of() : ConfigTracker.orEmpty(selector.getMatchLabels());
     for (String label : selectorLabels) {
       if (matchLabels.containsKey(label)) {
-        return new Target(target, label, matchLabels.get(label));
+        return new Target(object instanceof Deployment d ? d : null, template, label, matchLabels.get(label));
       }
     }
-    throw new ProviderException("deployment " + KubeCalls.key(name, canary.namespace())
-        + " spec.selector.matchLabels must contain one of [" + String.join(" ", selectorLabels) + "]", false);
+    throw new ProviderException(what + " spec.selector.matchLabels must contain one of ["
+        + String.join(" ", selectorLabels) + "]", false);
   }
 
   private Deployment primary(Canary canary) {
@@ -325,5 +359,11 @@ public final class KubernetesRouter implements TrafficRouter {
     return "service " + KubeCalls.key(canary.spec().serviceName(), canary.namespace());
   }
 
-  private record Target(Deployment deployment, String label, String value) {}
+  /** The target's pod template and selector label; {@code deployment} is null for a DaemonSet. */
+  private record Target(Deployment deployment, io.fabric8.kubernetes.api.model.PodTemplateSpec template,
+      String label, String value) {
+    Map<String, String> templateLabels() {
+      return template.getMetadata() == null ? Map.of() : ConfigTracker.orEmpty(template.getMetadata().getLabels());
+    }
+  }
 }

@@ -123,8 +123,11 @@ final class SpecChecks {
       problem("spec.targetRef.name", "required");
     }
     String kind = spec.targetRef().kind();
-    if (kind != null && !kind.equals("Deployment")) {
-      problem("spec.targetRef.kind", kind + " targets are not supported by canary-analysis; only Deployment is");
+    if (kind != null && !kind.equals("Deployment") && !kind.equals("DaemonSet")) {
+      problem("spec.targetRef.kind", kind + " targets are not supported by canary-analysis; use Deployment or DaemonSet");
+    }
+    if ("DaemonSet".equals(kind) && spec.autoscalerRef() != null) {
+      problem("spec.autoscalerRef", "a DaemonSet runs one pod per node and cannot have an autoscaler");
     }
   }
 

@@ -102,8 +102,12 @@ class CanaryValidatorTest {
   void targetRefNeedsANameAndADeployment() {
     assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "Deployment", " ")))))
         .containsExactly(p("spec.targetRef.name", "required"));
-    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "DaemonSet", "ds")))))
-        .containsExactly(p("spec.targetRef.kind", "DaemonSet targets are not supported by canary-analysis; only Deployment is"));
+    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "DaemonSet", "ds"))))).isEmpty();
+    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "StatefulSet", "ss")))))
+        .containsExactly(p("spec.targetRef.kind", "StatefulSet targets are not supported by canary-analysis; use Deployment or DaemonSet"));
+    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "DaemonSet", "ds"))
+        .autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef("autoscaling/v2", "HorizontalPodAutoscaler", "ds", null, Map.of())))))
+        .containsExactly(p("spec.autoscalerRef", "a DaemonSet runs one pod per node and cannot have an autoscaler"));
     assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference(null, null, "p"))))).isEmpty();
   }
 

@@ -50,6 +50,16 @@ public interface TrafficRouter {
    */
   void setRoutes(Canary canary, TrafficSplit split);
 
+  /**
+   * How the router realised {@code split} when its weights are approximate, for example
+   * {@code 3 primary / 1 canary pods} for the replica-ratio {@code kubernetes} router; called after
+   * {@link #setRoutes}, and the engine appends it to the {@code Advance} event. Null (the default)
+   * when the router applies weights exactly.
+   */
+  default String describeSplit(Canary canary, TrafficSplit split) {
+    return null;
+  }
+
   /** Reads the split the routing objects currently apply. */
   TrafficSplit getRoutes(Canary canary);
 

@@ -10,6 +10,7 @@ import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.spec.SeriesAggregation;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricTemplate;
+import io.canaryanalysis.api.spec.MetricTemplateProvider;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +67,13 @@ final class MetricCalls {
       return new MetricOutcome.SetupError("Metric query failed for " + check.name()
           + ": no usable metrics template and query were configured");
     }
-    if (metrics.defaultProvider() == null) {
+    MetricProvider provider;
+    try {
+      provider = defaultProvider();
+    } catch (RuntimeException e) {
+      return new MetricOutcome.SetupError(failedPrefix + "spec.metricsServer: " + e.getMessage());
+    }
+    if (provider == null) {
       return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
     }
     String query;
@@ -75,7 +82,23 @@ final class MetricCalls {
     } catch (IllegalArgumentException e) {
       return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
     }
-    return run(metrics.defaultProvider(), query, check);
+    return run(provider, query, check);
+  }
+
+  /**
+   * The provider of builtin and inline queries: the canary's own {@code spec.metricsServer} when it
+   * names one (a Prometheus without credentials, built by the template provider factory, as Flagger
+   * does), else the engine's. Null when neither is configured.
+   */
+  private MetricProvider defaultProvider() {
+    String server = canary.spec().metricsServer();
+    if (server == null) {
+      return metrics.defaultProvider();
+    }
+    if (metrics.templateProviders() == null) {
+      throw new IllegalStateException("no metric provider factory is configured to reach " + server);
+    }
+    return metrics.templateProviders().create(MetricTemplateProvider.prometheus(server), canary.namespace());
   }
 
   private static final String[] JUDGE_SERIES = {JudgeSpec.CANARY_ERRORS, JudgeSpec.CANARY_REQUESTS,
@@ -187,9 +210,16 @@ final class MetricCalls {
       if (check.templateRef() == null) {
         if (!defaultChecked) {
           defaultChecked = true;
-          if (metrics.defaultProvider() == null) {
+          MetricProvider provider;
+          try {
+            provider = defaultProvider();
+          } catch (RuntimeException e) {
+            problems.add("spec.metricsServer for " + check.name() + ": " + e.getMessage());
+            continue;
+          }
+          if (provider == null) {
             problems.add("no metric provider is configured for " + check.name());
-          } else if (!isOnline(metrics.defaultProvider())) {
+          } else if (!isOnline(provider)) {
             problems.add("the metrics server for " + check.name() + " is not answering");
           }
         }

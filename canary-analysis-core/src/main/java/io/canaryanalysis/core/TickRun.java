@@ -280,7 +280,8 @@ final class TickRun implements TickChecks {
     for (Action action : actions) {
       if (action instanceof Action.RecordEvent) {
         Action.RecordEvent event = (Action.RecordEvent) action;
-        emit(event.type(), event.message(), event.phase() == null ? phase : event.phase());
+        emit(event.type(), withAchievedSplit(event.message(), actions),
+            event.phase() == null ? phase : event.phase());
       } else if (action instanceof Action.RunPostRolloutHooks) {
         if (stored.pendingPostRollout() != null) {
           postRollout();
@@ -289,6 +290,29 @@ final class TickRun implements TickChecks {
         notifications.alert((Action.SendAlert) action);
       }
     }
+  }
+
+  /**
+   * An {@code Advance} event with the split the router says it achieved appended, for routers whose
+   * weights are approximate ({@code Advance podinfo.test canary weight 25 (3 primary / 1 canary pods)}).
+   */
+  private String withAchievedSplit(String message, List<Action> actions) {
+    if (!message.startsWith("Advance ") || router == null) {
+      return message;
+    }
+    for (int i = actions.size() - 1; i >= 0; i--) {
+      if (actions.get(i) instanceof Action.SetRoutes) {
+        try {
+          String achieved = router.describeSplit(canary, ((Action.SetRoutes) actions.get(i)).split());
+          return achieved == null ? message : message + " (" + achieved + ")";
+        } catch (RuntimeException e) {
+          LOG.debug("canary {}: the {} router could not describe its split: {}", canary.key(),
+              routerKind, e.toString());
+          return message;
+        }
+      }
+    }
+    return message;
   }
 
   /**

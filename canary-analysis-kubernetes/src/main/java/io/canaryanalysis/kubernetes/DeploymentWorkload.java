@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every write is a create or a full update guarded by the resourceVersion that was read,
  * retried on a fresh read after a conflict, and skipped when nothing differs.
+ *
+ * <p>A {@code targetRef.kind: DaemonSet} target is handled as Flagger's {@code DaemonSetController}
+ * does (a {@code <target>-primary} DaemonSet, scaled to zero through a node selector); see
+ * {@link #DAEMONSET_SCALE_DOWN_SELECTOR}.
  */
 public final class DeploymentWorkload implements Workload {
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentWorkload.class);
@@ -62,6 +66,11 @@ public final class DeploymentWorkload implements Workload {
   public static final String ROLLOUT_ID_ANNOTATION = "flagger-id";
   /** On the primary: the target revision it was last promoted from, so an interrupted promotion is seen. */
   public static final String PROMOTED_REVISION_ANNOTATION = "canary-analysis.io/promoted-revision";
+  /**
+   * The node selector that empties a DaemonSet target while it is idle (Flagger's
+   * {@code flagger.app/scale-to-zero}); it is never part of the revision nor copied to the primary.
+   */
+  public static final String DAEMONSET_SCALE_DOWN_SELECTOR = "flagger.app/scale-to-zero";
   /** Flagger's default selector labels, in order of preference. */
   public static final List<String> DEFAULT_SELECTOR_LABELS =
       List.of("app", "name", "app.kubernetes.io/name");
@@ -70,12 +79,24 @@ public final class DeploymentWorkload implements Workload {
   private final List<String> selectorLabels;
   private final ConfigTracker configTracker;
   private final GeneratedServices services;
+  private final Autoscalers autoscalers;
+  private final DaemonSetWorkload daemonSets;
 
   private DeploymentWorkload(Builder b) {
     this.calls = new KubeCalls(b.client, b.maxConflictRetries);
     this.selectorLabels = List.copyOf(b.selectorLabels);
     this.configTracker = new ConfigTracker(calls, b.configTracking);
     this.services = new GeneratedServices(calls);
+    this.autoscalers = new Autoscalers(calls, b.maxConflictRetries);
+    this.daemonSets = new DaemonSetWorkload(this, calls, configTracker, services);
+  }
+
+  KubeCalls calls() {
+    return calls;
+  }
+
+  private static boolean isDaemonSet(Canary canary) {
+    return DaemonSetWorkload.KIND.equals(canary.spec().targetRef().kind());
   }
 
   /** A workload with Flagger's defaults. */
@@ -130,6 +151,10 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void initialize(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.initialize(canary);
+      return;
+    }
     Deployment target = target(canary);
     String label = selectorLabel(target);
     String value = target.getSpec().getSelector().getMatchLabels().get(label);
@@ -139,9 +164,17 @@ public final class DeploymentWorkload implements Workload {
     if (primary == null) {
       createPrimary(canary, target, label, value);
     }
+    autoscalers.reconcilePrimary(canary, false);
+    reconcileServices(services, canary, target, label, value);
+  }
+
+  /** The three Services for {@code target}, as the workload and the kubernetes router both need them. */
+  static void reconcileServices(GeneratedServices services, Canary canary, Deployment target,
+      String label, String value) {
+    PodTemplateSpec template = target.getSpec().getTemplate();
     services.reconcile(canary, label, value,
-        target.getSpec().getTemplate().getSpec() == null
-            ? List.of() : target.getSpec().getTemplate().getSpec().getContainers());
+        template.getSpec() == null ? List.of() : template.getSpec().getContainers(),
+        template.getMetadata() == null ? Map.of() : ConfigTracker.orEmpty(template.getMetadata().getLabels()));
   }
 
   private void createPrimary(Canary canary, Deployment target, String label, String value) {
@@ -183,6 +216,9 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public WorkloadSnapshot observe(Canary canary) {
+    if (isDaemonSet(canary)) {
+      return daemonSets.observe(canary);
+    }
     Deployment target = target(canary);
     selectorLabel(target);
     PodTemplateSpec template = target.getSpec().getTemplate();
@@ -219,17 +255,26 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void scaleUp(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.scaleUp(canary);
+      return;
+    }
     String name = canary.spec().targetRef().name();
     Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName(canary),
         "deployment " + describe(primaryName(canary), canary));
     int primaryReplicas = primary == null || primary.getSpec().getReplicas() == null
         ? 0 : primary.getSpec().getReplicas();
+    Integer scalerMin = autoscalers.minReplicas(canary);
+    int fallback = canary.spec().autoscalerRef() != null
+        ? (scalerMin == null ? 1 : scalerMin)
+        : primaryReplicas > 0 ? primaryReplicas : 1;
+    autoscalers.resumeTarget(canary);
     calls.update(Deployment.class, canary.namespace(), name, "deployment " + describe(name, canary), target -> {
       Integer current = target.getSpec().getReplicas();
       if (current != null && current > 0) {
         return false;
       }
-      int replicas = rememberedReplicas(target, primaryReplicas > 0 ? primaryReplicas : 1);
+      int replicas = rememberedReplicas(target, fallback);
       target.getSpec().setReplicas(replicas);
       LOG.info("Scaling up deployment {} to {} replicas", describe(name, canary), replicas);
       return true;
@@ -238,6 +283,10 @@ public final class DeploymentWorkload implements Workload {
 
   @Override
   public void scaleToZero(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.scaleToZero(canary);
+      return;
+    }
     String name = canary.spec().targetRef().name();
     calls.update(Deployment.class, canary.namespace(), name, "deployment " + describe(name, canary), target -> {
       Integer current = target.getSpec().getReplicas();
@@ -253,10 +302,15 @@ public final class DeploymentWorkload implements Workload {
       LOG.info("Scaling down Deployment {}", describe(name, canary));
       return true;
     });
+    autoscalers.pauseTarget(canary);
   }
 
   @Override
   public void promote(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.promote(canary);
+      return;
+    }
     Deployment target = target(canary);
     String label = selectorLabel(target);
     String value = target.getSpec().getSelector().getMatchLabels().get(label);
@@ -270,7 +324,10 @@ public final class DeploymentWorkload implements Workload {
         "deployment " + describe(primaryName, canary), primary -> {
           var spec = primary.getSpec();
           var source = target.getSpec();
-          Integer replicas = rememberedReplicas(target, spec.getReplicas() == null ? 1 : spec.getReplicas());
+          // Under an autoscaler the primary keeps the replicas its own autoscaler gave it (Flagger).
+          Integer replicas = canary.spec().autoscalerRef() != null && spec.getReplicas() != null
+              ? spec.getReplicas()
+              : rememberedReplicas(target, spec.getReplicas() == null ? 1 : spec.getReplicas());
           boolean same = Objects.equals(spec.getProgressDeadlineSeconds(), source.getProgressDeadlineSeconds())
               && Objects.equals(spec.getMinReadySeconds(), source.getMinReadySeconds())
               && Objects.equals(spec.getRevisionHistoryLimit(), source.getRevisionHistoryLimit())
@@ -294,6 +351,7 @@ public final class DeploymentWorkload implements Workload {
           spec.setTemplate(template);
           return true;
         });
+    autoscalers.reconcilePrimary(canary, true);
   }
 
   /**
@@ -304,6 +362,10 @@ public final class DeploymentWorkload implements Workload {
    */
   @Override
   public void revert(Canary canary) {
+    if (isDaemonSet(canary)) {
+      daemonSets.revert(canary);
+      return;
+    }
     Deployment target = target(canary);
     String label = selectorLabel(target);
     String value = target.getSpec().getSelector().getMatchLabels().get(label);
@@ -335,7 +397,10 @@ public final class DeploymentWorkload implements Workload {
 
   /** The first configured selector label present in {@code spec.selector.matchLabels}. */
   String selectorLabel(Deployment target) {
-    LabelSelector selector = target.getSpec().getSelector();
+    return selectorLabel(target.getSpec().getSelector(), "deployment", target.getMetadata());
+  }
+
+  String selectorLabel(LabelSelector selector, String kind, ObjectMeta meta) {
     Map<String, String> matchLabels = selector == null || selector.getMatchLabels() == null
         ? Map.of() : selector.getMatchLabels();
     for (String label : selectorLabels) {
@@ -343,8 +408,8 @@ public final class DeploymentWorkload implements Workload {
         return label;
       }
     }
-    throw new ProviderException("deployment " + target.getMetadata().getName() + "."
-        + target.getMetadata().getNamespace() + " spec.selector.matchLabels must contain one of ["
+    throw new ProviderException(kind + " " + meta.getName() + "."
+        + meta.getNamespace() + " spec.selector.matchLabels must contain one of ["
         + String.join(" ", selectorLabels) + "]", false);
   }
 
@@ -360,7 +425,11 @@ public final class DeploymentWorkload implements Workload {
    */
   private PodTemplateSpec primaryTemplate(Deployment target, String label, String value,
       Map<String, ConfigTracker.Tracked> tracked) {
-    PodTemplateSpec source = target.getSpec().getTemplate();
+    return primaryTemplate(target.getSpec().getTemplate(), label, value, tracked);
+  }
+
+  PodTemplateSpec primaryTemplate(PodTemplateSpec source, String label, String value,
+      Map<String, ConfigTracker.Tracked> tracked) {
     PodTemplateSpec template = calls.client().getKubernetesSerialization().clone(source);
     ObjectMeta meta = template.getMetadata() == null ? new ObjectMeta() : template.getMetadata();
     meta.setLabels(primaryLabels(meta.getLabels(), label, value));

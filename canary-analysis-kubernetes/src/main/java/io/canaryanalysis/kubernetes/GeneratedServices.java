@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The three ClusterIP Services of flagger.md §5.2: {@code <svc>} and {@code <svc>-primary}
- * selecting the primary pods, {@code <svc>-canary} selecting the target's pods. Fields the API
+ * selecting the primary pods, {@code <svc>-canary} selecting the target's pods; headless
+ * ({@code clusterIP: None}) when {@code spec.service.headless}, set at creation as Flagger does. Fields the API
  * server assigns (clusterIP, node ports, ipFamilies, ...) are kept on update; labels and
  * annotations are only managed on Services the Canary owns, as Flagger does.
  */
@@ -42,24 +43,40 @@ final class GeneratedServices {
 
   /** Creates or updates the three Services; {@code containers} are the target's, for port discovery. */
   void reconcile(Canary canary, String label, String labelValue, List<Container> containers) {
+    reconcile(canary, label, labelValue, containers, Map.of());
+  }
+
+  /**
+   * Creates or updates the three Services; {@code containers} and {@code templateLabels} are the
+   * target's pod template's, for port discovery and for the apex selector of the replica-ratio
+   * {@link KubernetesRouter}, which the apex's {@value KubernetesRouter#SPLIT_ANNOTATION} records.
+   */
+  void reconcile(Canary canary, String label, String labelValue, List<Container> containers,
+      Map<String, String> templateLabels) {
     CanaryService service = canary.spec().service();
     String apex = canary.spec().serviceName();
     List<ServicePort> ports = ports(service, containers);
     String primaryValue = labelValue + "-primary";
-    reconcile(canary, apex + "-canary", label, labelValue, ports, service.canary());
-    reconcile(canary, apex + "-primary", label, primaryValue, ports, service.primary());
-    reconcile(canary, apex, label, primaryValue, ports, service.apex());
+    Map<String, String> primarySelector = Map.of(label, primaryValue);
+    reconcile(canary, apex + "-canary", label, current -> Map.of(label, labelValue), ports, service.canary());
+    reconcile(canary, apex + "-primary", label, current -> primarySelector, ports, service.primary());
+    reconcile(canary, apex, label, current -> {
+      ReplicaSplit split = current == null ? null : ReplicaSplit.of(current);
+      return split == null ? primarySelector : split.apexSelector(label, labelValue, templateLabels);
+    }, ports, service.apex());
   }
 
-  private void reconcile(Canary canary, String name, String label, String selectorValue,
+  private void reconcile(Canary canary, String name, String label,
+      java.util.function.Function<Service, Map<String, String>> selectorOf,
       List<ServicePort> ports, ObjectMetadata metadata) {
-    Map<String, String> selector = Map.of(label, selectorValue);
     Map<String, String> labels = new LinkedHashMap<>(metadata.labels());
     labels.put(label, name);
-    Map<String, String> annotations = metadata.annotations();
+    Map<String, String> declared = metadata.annotations();
     calls.createOrUpdate(Service.class, canary.namespace(), name,
         "service " + KubeCalls.key(name, canary.namespace()),
         () -> {
+          Map<String, String> selector = selectorOf.apply(null);
+          Map<String, String> annotations = declared;
           List<OwnerReference> owners = KubeCalls.owners(null, canary);
           return new ServiceBuilder()
               .withMetadata(new ObjectMetaBuilder()
@@ -71,12 +88,27 @@ final class GeneratedServices {
                   .build())
               .withNewSpec()
               .withType("ClusterIP")
+              .withClusterIP(canary.spec().service().headless() ? "None" : null)
               .withSelector(selector)
               .withPorts(ports)
               .endSpec()
               .build();
         },
         current -> {
+          boolean headless = "None".equals(current.getSpec().getClusterIP());
+          if (headless != canary.spec().service().headless()) {
+            LOG.warn("service {} is {}headless but spec.service.headless is {}: clusterIP cannot change "
+                + "in place; delete the Service and it is recreated as the spec says",
+                KubeCalls.key(name, canary.namespace()), headless ? "" : "not ",
+                canary.spec().service().headless());
+          }
+          Map<String, String> selector = selectorOf.apply(current);
+          Map<String, String> annotations = new LinkedHashMap<>(declared);
+          String split = ConfigTracker.orEmpty(current.getMetadata().getAnnotations())
+              .get(KubernetesRouter.SPLIT_ANNOTATION);
+          if (split != null) {
+            annotations.put(KubernetesRouter.SPLIT_ANNOTATION, split);
+          }
           boolean changed = false;
           List<ServicePort> desiredPorts = keepNodePorts(ports, current.getSpec().getPorts());
           if (!sameItems(desiredPorts, current.getSpec().getPorts())) {

@@ -271,12 +271,7 @@ final class ScenarioReader {
 
   private String routerKind(String provider, String scenarioRouter, boolean routerGiven) {
     if (provider != null && ValidationRouters.of(provider).isEmpty()) {
-      if (provider.equals("kubernetes")) {
-        // Other unknown providers are the manifest reader's to report.
-        problem("canary.spec.provider", "the runner cannot simulate provider " + provider + " (it simulates "
-            + ValidationRouters.list() + ")");
-      }
-      return null;
+      return null; // an unknown provider is the manifest reader's to report
     }
     if (provider != null && scenarioRouter != null && !provider.equals(scenarioRouter)) {
       problem("simulation.router", scenarioRouter + " does not match canary.spec.provider " + provider

@@ -2,6 +2,7 @@ package io.canaryanalysis.examples;
 
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.providers.gatewayapi.GatewayApiRouter;
+import io.canaryanalysis.kubernetes.KubernetesRouter;
 import io.canaryanalysis.providers.istio.IstioRouter;
 import io.canaryanalysis.providers.nginx.NginxRouter;
 import io.canaryanalysis.providers.traefik.TraefikRouter;
@@ -31,13 +32,14 @@ final class ValidationRouters {
         "gatewayapi:v1", GatewayApiRouter.builder(OFFLINE).build(),
         "gatewayapi:v1beta1", GatewayApiRouter.builder(OFFLINE).apiVersion(GatewayApiRouter.API_VERSION_V1BETA1).build(),
         "istio", IstioRouter.builder(OFFLINE).build(),
+        "kubernetes", KubernetesRouter.create(OFFLINE),
         "nginx", NginxRouter.builder(OFFLINE).build(),
         "traefik", TraefikRouter.create(OFFLINE));
   }
 
   /** The router kinds the runner simulates. */
   static final Set<String> KINDS = Set.of("gatewayapi", "gatewayapi:v1", "gatewayapi:v1beta1", "istio",
-      "nginx", "traefik");
+      "kubernetes", "nginx", "traefik");
 
   private ValidationRouters() {}
 

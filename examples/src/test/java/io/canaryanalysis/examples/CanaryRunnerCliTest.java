@@ -225,7 +225,7 @@ class CanaryRunnerCliTest {
     assertThat(run.err()).contains(
         "simulation.duration: must be more than 0s and at most 168h",
         "simulation.newRevisionAt[1]: not a duration: soon (write it like 30s, 4m, 1m30s or 1h)",
-        "simulation.router: unknown router linkerd (the runner simulates gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, nginx, traefik)",
+        "simulation.router: unknown router linkerd (the runner simulates gatewayapi, gatewayapi:v1, gatewayapi:v1beta1, istio, kubernetes, nginx, traefik)",
         "simulation.metrics.request-success-rate[0].value: expected a number but found a string",
         "simulation.metrics.request-success-rate[1].from: expected a duration like 30s, 4m or 1h but found a number",
         "simulation.metrics.request-success-rate[2]: needs exactly one of value (a number), noData: true or error",
@@ -248,6 +248,21 @@ class CanaryRunnerCliTest {
     RunnerOutput run = RunnerOutput.run("simulate", file.toString());
     assertThat(run.exitCode()).isEqualTo(CanaryRunner.EXIT_USAGE);
     assertThat(run.err()).contains("simulation.router: traefik does not match canary.spec.provider nginx");
+  }
+
+  @Test
+  void theKubernetesProviderSimulatesAndRefusesWhatPodsCannotDo() throws Exception {
+    Path ok = write("kubernetes.yaml", CANARY.replace("    targetRef:", "    provider: kubernetes\n    targetRef:")
+        + "simulation:\n  metrics:\n    request-success-rate: [{from: 0s, value: 99.9}]\n");
+    RunnerOutput run = RunnerOutput.run("simulate", ok.toString());
+    assertThat(run.exitCode()).isZero();
+
+    Path mirror = write("mirror.yaml", CANARY.replace("    targetRef:", "    provider: kubernetes\n    targetRef:")
+        .replace("      stepWeight: 25", "      iterations: 3\n      mirror: true")
+        + "simulation:\n  metrics:\n    request-success-rate: [{from: 0s, value: 99.9}]\n");
+    RunnerOutput refused = RunnerOutput.run("simulate", mirror.toString());
+    assertThat(refused.exitCode()).isEqualTo(CanaryRunner.EXIT_USAGE);
+    assertThat(refused.err()).contains("canary.spec.analysis.mirror");
   }
 
   @Test

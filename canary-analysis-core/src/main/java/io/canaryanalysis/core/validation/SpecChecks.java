@@ -92,13 +92,11 @@ final class SpecChecks {
     provider(spec);
     targetRef(spec);
     ingressRef(spec);
-    autoscalerRefNotSupportedYet(spec);
+    autoscalerRef(spec);
     if (spec.metricsServer() != null && !isHttpUrl(spec.metricsServer())) {
       problem("spec.metricsServer", "must be an http or https URL with a host");
     }
-    metricsServerNotSupportedYet(spec);
     service(spec.service());
-    headlessNotSupportedYet(spec.service());
     if (spec.progressDeadlineSeconds() <= 0) {
       problem("spec.progressDeadlineSeconds", "must be greater than 0");
     }
@@ -129,8 +127,11 @@ final class SpecChecks {
       problem("spec.targetRef.name", "required");
     }
     String kind = spec.targetRef().kind();
-    if (kind != null && !kind.equals("Deployment")) {
-      problem("spec.targetRef.kind", kind + " targets are not supported by canary-analysis; only Deployment is");
+    if (kind != null && !kind.equals("Deployment") && !kind.equals("DaemonSet")) {
+      problem("spec.targetRef.kind", kind + " targets are not supported by canary-analysis; use Deployment or DaemonSet");
+    }
+    if ("DaemonSet".equals(kind) && spec.autoscalerRef() != null) {
+      problem("spec.autoscalerRef", "a DaemonSet runs one pod per node and cannot have an autoscaler");
     }
   }
 
@@ -158,29 +159,51 @@ final class SpecChecks {
     }
   }
 
-  /** Until the Kubernetes module copies autoscalers for the primary; delete with that work. */
-  private void autoscalerRefNotSupportedYet(CanarySpec spec) {
-    if (spec.autoscalerRef() != null) {
-      problem("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's autoscaler "
-          + "is not generated; remove autoscalerRef and scale the primary with your own autoscaler");
+  /** Flagger's two autoscaler kinds; the HPA is read as autoscaling/v2 whatever apiVersion says. */
+  private void autoscalerRef(CanarySpec spec) {
+    var ref = spec.autoscalerRef();
+    if (ref == null) {
+      return;
+    }
+    if (ref.name().isBlank()) {
+      problem("spec.autoscalerRef.name", "required");
+    }
+    if (ref.kind() == null) {
+      problem("spec.autoscalerRef.kind", "required: HorizontalPodAutoscaler or ScaledObject");
+    } else if (ref.kind().equals("HorizontalPodAutoscaler")) {
+      if (ref.apiVersion() != null && !ref.apiVersion().equals("autoscaling/v2")) {
+        warning("spec.autoscalerRef.apiVersion", "the HorizontalPodAutoscaler is read as autoscaling/v2 "
+            + "whatever apiVersion says (as Flagger does); write autoscaling/v2");
+      }
+      if (!ref.primaryScalerQueries().isEmpty()) {
+        warning("spec.autoscalerRef.primaryScalerQueries", "only KEDA ScaledObjects have queries; "
+            + "ignored for a HorizontalPodAutoscaler");
+      }
+    } else if (ref.kind().equals("ScaledObject")) {
+      if (ref.apiVersion() != null && !ref.apiVersion().equals("keda.sh/v1alpha1")) {
+        warning("spec.autoscalerRef.apiVersion", "the ScaledObject is read as keda.sh/v1alpha1 "
+            + "whatever apiVersion says (as Flagger does); write keda.sh/v1alpha1");
+      }
+    } else {
+      problem("spec.autoscalerRef.kind", ref.kind() + " is not an autoscaler canary-analysis knows; "
+          + "use HorizontalPodAutoscaler or ScaledObject");
+    }
+    var replicas = ref.primaryScalerReplicas();
+    if (replicas != null) {
+      if (replicas.minReplicas() != null && replicas.minReplicas() < 0) {
+        problem("spec.autoscalerRef.primaryScalerReplicas.minReplicas", "must be 0 or more");
+      }
+      if (replicas.maxReplicas() != null && replicas.maxReplicas() < 1) {
+        problem("spec.autoscalerRef.primaryScalerReplicas.maxReplicas", "must be 1 or more");
+      }
+      if (replicas.minReplicas() != null && replicas.maxReplicas() != null
+          && replicas.minReplicas() > replicas.maxReplicas()) {
+        problem("spec.autoscalerRef.primaryScalerReplicas.minReplicas", "must not exceed maxReplicas");
+      }
     }
   }
 
-  /** Until the engine sends builtin and inline metrics to spec.metricsServer; delete with that work. */
-  private void metricsServerNotSupportedYet(CanarySpec spec) {
-    if (spec.metricsServer() != null) {
-      problem("spec.metricsServer", "not supported yet by canary-analysis: builtin and inline metrics go to "
-          + "the engine's Prometheus; remove metricsServer or use a MetricTemplate with its own address");
-    }
-  }
 
-  /** Until the Kubernetes module generates headless Services; delete with that work. */
-  private void headlessNotSupportedYet(CanaryService service) {
-    if (service.headless()) {
-      problem("spec.service.headless", "not supported yet by canary-analysis: the generated Services are "
-          + "ClusterIP Services; remove headless");
-    }
-  }
 
   private void service(CanaryService service) {
     if (service.port() < 1 || service.port() > 65535) {

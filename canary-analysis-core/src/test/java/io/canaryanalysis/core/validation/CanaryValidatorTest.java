@@ -80,19 +80,34 @@ class CanaryValidatorTest {
   }
 
   @Test
-  void autoscalerRefIsRefusedUntilAutoscalersAreImplemented() {
+  void autoscalerRefTakesFlaggersTwoKindsAndSaneReplicaBounds() {
     assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
-        "autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", null, Map.of())))))
-        .containsExactly(p("spec.autoscalerRef", "not supported yet by canary-analysis: the primary's "
-            + "autoscaler is not generated; remove autoscalerRef and scale the primary with your own autoscaler"));
+        "autoscaling/v2", "HorizontalPodAutoscaler", "podinfo", null, Map.of()))))).isEmpty();
+    assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "keda.sh/v1alpha1", "ScaledObject", "podinfo",
+        new io.canaryanalysis.api.spec.ScalerReplicas(2, 10), Map.of("prom", "sum(up)")))))).isEmpty();
+    assertThat(problems(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "autoscaling/v1", "VerticalPodAutoscaler", "podinfo",
+        new io.canaryanalysis.api.spec.ScalerReplicas(5, 2), Map.of())))))
+        .containsExactly(
+            p("spec.autoscalerRef.kind", "VerticalPodAutoscaler is not an autoscaler canary-analysis knows; "
+                + "use HorizontalPodAutoscaler or ScaledObject"),
+            p("spec.autoscalerRef.primaryScalerReplicas.minReplicas", "must not exceed maxReplicas"));
+    assertThat(warnings(withSpec(s -> s.autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef(
+        "autoscaling/v2beta2", "HorizontalPodAutoscaler", "podinfo", null, Map.of())))))
+        .extracting(SpecProblem::path).containsExactly("spec.autoscalerRef.apiVersion");
   }
 
   @Test
   void targetRefNeedsANameAndADeployment() {
     assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "Deployment", " ")))))
         .containsExactly(p("spec.targetRef.name", "required"));
-    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "DaemonSet", "ds")))))
-        .containsExactly(p("spec.targetRef.kind", "DaemonSet targets are not supported by canary-analysis; only Deployment is"));
+    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "DaemonSet", "ds"))))).isEmpty();
+    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "StatefulSet", "ss")))))
+        .containsExactly(p("spec.targetRef.kind", "StatefulSet targets are not supported by canary-analysis; use Deployment or DaemonSet"));
+    assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference("apps/v1", "DaemonSet", "ds"))
+        .autoscalerRef(new io.canaryanalysis.api.spec.AutoscalerRef("autoscaling/v2", "HorizontalPodAutoscaler", "ds", null, Map.of())))))
+        .containsExactly(p("spec.autoscalerRef", "a DaemonSet runs one pod per node and cannot have an autoscaler"));
     assertThat(problems(withSpec(s -> s.targetRef(new ObjectReference(null, null, "p"))))).isEmpty();
   }
 
@@ -164,12 +179,10 @@ class CanaryValidatorTest {
   }
 
   @Test
-  void metricsServerAndHeadlessAreRefusedUntilImplemented() {
-    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090")))).extracting(SpecProblem::path)
-        .containsExactly("spec.metricsServer");
+  void metricsServerAndHeadlessAreAccepted() {
+    assertThat(problems(withSpec(s -> s.metricsServer("http://prometheus.monitoring:9090")))).isEmpty();
     assertThat(problems(withSpec(s -> s.service(CanaryService.builder().port(80).headless(true).build()))))
-        .containsExactly(p("spec.service.headless", "not supported yet by canary-analysis: the generated "
-            + "Services are ClusterIP Services; remove headless"));
+        .isEmpty();
   }
 
   @Test

@@ -16,7 +16,6 @@ import io.canaryanalysis.manifest.ManifestException;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
-import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import java.time.Duration;
@@ -164,6 +163,9 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
         return UpdateControl.noUpdate();
       }
       return UpdateControl.<CanaryResource>noUpdate().rescheduleAfter(delay(report.get().nextTickIn()));
+    } catch (LostRace e) {
+      LOG.debug("canary {}.{}: {}; retried", name, namespace, e.getMessage());
+      return UpdateControl.<CanaryResource>noUpdate().rescheduleAfter(delay(MIN_DELAY));
     } catch (ManifestException e) {
       LOG.warn("canary {}.{} is not a valid Canary: {}", name, namespace, e.getMessage());
       eventSink.event(new CanaryEvent(name, namespace, EventType.WARNING, CanaryEvent.REASON_SYNCED,
@@ -184,15 +186,18 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
     CanaryDocument document = toDocument(resource);
     boolean revert = document.canary().spec().revertOnDeletion();
     if (!revert && finalizer) {
-      resource = PrimaryUpdateAndCacheUtils.removeFinalizer(client, resource, FINALIZER);
-      LOG.info("canary {}: removed finalizer {}", key(resource), FINALIZER);
-      if (deleting) {
-        return Optional.empty();
+      resource = Finalizers.remove(client, resource, FINALIZER);
+      if (resource == null || deleting) {
+        return resource == null ? lostRace() : Optional.empty();
       }
+      LOG.info("canary {}: removed finalizer {}", key(resource), FINALIZER);
       document = toDocument(resource);
     } else if (revert && !finalizer && !deleting) {
-      // The patch moves the resourceVersion the status write is guarded by: use the object it returns.
-      resource = PrimaryUpdateAndCacheUtils.addFinalizer(client, resource, FINALIZER);
+      // The patch moves the resourceVersion the status write is guarded by: go on with the object it returns.
+      resource = Finalizers.add(client, resource, FINALIZER);
+      if (resource == null) {
+        return lostRace();
+      }
       LOG.info("canary {}: added finalizer {}", key(resource), FINALIZER);
       document = toDocument(resource);
     }
@@ -201,11 +206,26 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
       if (report.status().phase() != CanaryPhase.TERMINATED) {
         return Optional.of(report);
       }
-      PrimaryUpdateAndCacheUtils.removeFinalizer(client, resource, FINALIZER);
+      if (Finalizers.remove(client, resource, FINALIZER) == null) {
+        return lostRace();
+      }
       LOG.info("canary {} terminated; removed finalizer {}", key(resource), FINALIZER);
       return Optional.empty();
     }
     return Optional.of(engine.reconcile(document.canary(), document.status()));
+  }
+
+  /** The object changed or went while its finalizer was patched: try again shortly on a fresh read. */
+  private static Optional<TickReport> lostRace() {
+    throw new LostRace();
+  }
+
+  private static final class LostRace extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LostRace() {
+      super("the Canary changed while its finalizer was patched", null, false, false);
+    }
   }
 
   /** The model of the object, carrying its resourceVersion, as {@code CanaryResources} reads it. */

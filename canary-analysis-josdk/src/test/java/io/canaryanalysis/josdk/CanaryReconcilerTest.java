@@ -140,7 +140,8 @@ class CanaryReconcilerTest {
     CanaryReconciler reconciler = CanaryReconciler.builder(client, engine)
         .maxDelay(Duration.ofMillis(1000L * 10 / SPEED))
         .build();
-    operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false));
+    operator = new Operator(o -> o.withKubernetesClient(client).withCloseClientOnStop(false)
+        .withReconciliationTerminationTimeout(Duration.ofSeconds(5)));
     operator.register(reconciler, c -> c.settingNamespace(NAMESPACE));
     operator.start();
   }
@@ -208,6 +209,19 @@ class CanaryReconcilerTest {
         .isEqualTo(Map.of("app", "podinfo"));
     assertThat(traefikWeights()).as("all traffic on the primary").isEqualTo(Map.of("podinfo-primary", 100));
     assertThat(deploymentNamed("podinfo").getSpec().getReplicas()).isEqualTo(2);
+  }
+
+  @Test
+  void turningRevertOnDeletionOffRemovesTheFinalizer() {
+    storeCanary(REVERTING_CANARY_YAML);
+    await("the finalizer", () -> canary() != null && canary().hasFinalizer(CanaryReconciler.FINALIZER));
+
+    CanaryResource stored = canary();
+    stored.getSpec().fields().put("revertOnDeletion", false);
+    client.resource(stored).update();
+
+    await("the finalizer to go", () -> !canary().hasFinalizer(CanaryReconciler.FINALIZER));
+    await("Initialized", () -> "Initialized".equals(phase()));
   }
 
   @Test

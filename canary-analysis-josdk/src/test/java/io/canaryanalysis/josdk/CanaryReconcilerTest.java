@@ -53,7 +53,7 @@ import org.junit.jupiter.api.Test;
 class CanaryReconcilerTest {
   private static final String NAMESPACE = "test";
   private static final int SPEED = 50;
-  private static final Duration TIMEOUT = Duration.ofSeconds(20);
+  private static final Duration TIMEOUT = Duration.ofSeconds(60);
   private static final String NEW_IMAGE = "ghcr.io/stefanprodan/podinfo:6.0.1";
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final ResourceDefinitionContext TRAEFIK_SERVICE = new ResourceDefinitionContext.Builder()
@@ -76,7 +76,7 @@ class CanaryReconcilerTest {
           apiVersion: apps/v1
           kind: Deployment
           name: podinfo
-        progressDeadlineSeconds: 600
+        progressDeadlineSeconds: 3600
         service:
           port: 80
           targetPort: 9898
@@ -379,7 +379,7 @@ class CanaryReconcilerTest {
          "metadata": {"name": "podinfo", "namespace": "test", "labels": {"app": "podinfo"}},
          "spec": {
            "replicas": 2,
-           "progressDeadlineSeconds": 600,
+           "progressDeadlineSeconds": 3600,
            "selector": {"matchLabels": {"app": "podinfo"}},
            "template": {
              "metadata": {"labels": {"app": "podinfo"}},

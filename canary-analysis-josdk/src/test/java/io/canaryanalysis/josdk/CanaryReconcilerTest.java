@@ -156,9 +156,8 @@ class CanaryReconcilerTest {
   void initializesThenRunsANewRevisionToSucceeded() {
     storeCanary(CANARY_YAML);
 
-    await("Initialized", () -> "Initialized".equals(phase()));
+    awaitInitialized();
     assertThat(deploymentNamed("podinfo-primary")).isNotNull();
-    assertThat(deploymentNamed("podinfo").getSpec().getReplicas()).as("target scaled to zero").isZero();
     assertThat(selector("podinfo")).isEqualTo(Map.of("app", "podinfo-primary"));
     assertThat(traefikWeights()).as("all traffic on the primary").isEqualTo(Map.of("podinfo-primary", 100));
     assertThat(canary().getMetadata().getFinalizers()).as("no revertOnDeletion, no finalizer")
@@ -167,10 +166,11 @@ class CanaryReconcilerTest {
     editDeployment("podinfo", d -> d.getSpec().getTemplate().getSpec().getContainers().get(0)
         .setImage(NEW_IMAGE));
 
-    await("Succeeded", () -> "Succeeded".equals(phase()));
+    // The status is the intent: Succeeded is stored first, then the target is scaled down.
+    await("Succeeded with the target scaled down", () -> "Succeeded".equals(phase())
+        && Integer.valueOf(0).equals(deploymentNamed("podinfo").getSpec().getReplicas()));
     assertThat(deploymentNamed("podinfo-primary").getSpec().getTemplate().getSpec().getContainers()
         .get(0).getImage()).isEqualTo(NEW_IMAGE);
-    assertThat(deploymentNamed("podinfo").getSpec().getReplicas()).isZero();
     assertThat(traefikWeights()).as("all traffic on the primary").isEqualTo(Map.of("podinfo-primary", 100));
     JsonNode status = status();
     assertThat(status.path("canaryWeight").asInt()).isZero();
@@ -189,7 +189,7 @@ class CanaryReconcilerTest {
   @Test
   void deletingACanaryWithRevertOnDeletionRevertsThenLetsTheFinalizerGo() {
     storeCanary(REVERTING_CANARY_YAML);
-    await("Initialized", () -> "Initialized".equals(phase()));
+    awaitInitialized();
     assertThat(canary().getMetadata().getFinalizers()).containsExactly(CanaryReconciler.FINALIZER);
 
     rollingOut.set(false);
@@ -227,7 +227,7 @@ class CanaryReconcilerTest {
   @Test
   void deletingACanaryWithoutRevertOnDeletionLeavesTheWorkloadAlone() {
     storeCanary(CANARY_YAML);
-    await("Initialized", () -> "Initialized".equals(phase()));
+    awaitInitialized();
 
     client.resources(CanaryResource.class).inNamespace(NAMESPACE).withName("podinfo").delete();
 
@@ -347,6 +347,12 @@ class CanaryReconcilerTest {
     } catch (KubernetesClientException e) {
       // a write raced with the engine's: the next pass sees the new object
     }
+  }
+
+  /** The status is the intent: Initialized is stored first, then the target is scaled to zero. */
+  private void awaitInitialized() {
+    await("Initialized with the target scaled to zero", () -> "Initialized".equals(phase())
+        && Integer.valueOf(0).equals(deploymentNamed("podinfo").getSpec().getReplicas()));
   }
 
   private static void await(String what, BooleanSupplier condition) {

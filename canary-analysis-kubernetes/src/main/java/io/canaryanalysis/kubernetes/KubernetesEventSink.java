@@ -42,6 +42,7 @@ public final class KubernetesEventSink implements EventSink {
   private final InstantSource clock;
   private final Map<String, Written> written;
   private final Map<String, String> uids;
+  private final KubernetesInformers informers;
 
   /** An Event already written: its name and count. */
   private record Written(String name, int count) {}
@@ -53,6 +54,7 @@ public final class KubernetesEventSink implements EventSink {
     this.clock = b.clock;
     this.written = lru(b.cacheSize);
     this.uids = lru(b.cacheSize);
+    this.informers = b.informers;
   }
 
   public static KubernetesEventSink create(KubernetesClient client) {
@@ -70,9 +72,16 @@ public final class KubernetesEventSink implements EventSink {
     private String instance;
     private InstantSource clock = InstantSource.system();
     private int cacheSize = 4096;
+    private KubernetesInformers informers;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** Looks up the Canary's uid in these caches instead of a GET. */
+    public Builder informers(KubernetesInformers informers) {
+      this.informers = Objects.requireNonNull(informers, "informers");
+      return this;
     }
 
     /** {@code source.component} and {@code reportingComponent}; default {@value #DEFAULT_COMPONENT}. */
@@ -183,6 +192,10 @@ public final class KubernetesEventSink implements EventSink {
       if (cached != null) {
         return Optional.of(cached);
       }
+    }
+    if (informers != null && informers.covers(event.namespace())) {
+      GenericKubernetesResource cached = informers.canary(event.namespace(), event.canaryName());
+      return cached == null ? Optional.empty() : Optional.ofNullable(cached.getMetadata().getUid());
     }
     try {
       GenericKubernetesResource canary = client.genericKubernetesResources(FlaggerKinds.CANARY)

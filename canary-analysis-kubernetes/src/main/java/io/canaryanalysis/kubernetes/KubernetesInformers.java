@@ -68,6 +68,45 @@ public final class KubernetesInformers implements AutoCloseable {
     this.canaries = informer(client.genericKubernetesResources(FlaggerKinds.CANARY), resync);
     this.metricTemplates = b.metricTemplates
         ? informer(client.genericKubernetesResources(FlaggerKinds.METRIC_TEMPLATE), resync) : null;
+    typed.forEach((type, informer) -> addForget(informer, type.getSimpleName()));
+    canaries.addEventHandler(new Forget<>("Canary"));
+  }
+
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  private void addForget(SharedIndexInformer informer, String kind) {
+    informer.addEventHandler(new Forget(kind));
+  }
+
+  /** Drops the written copy once the watch delivers that version, a newer one, or a deletion. */
+  private final class Forget<T extends HasMetadata> implements ResourceEventHandler<T> {
+    private final String kind;
+
+    Forget(String kind) {
+      this.kind = kind;
+    }
+
+    private void seen(T object, boolean deleted) {
+      String key = kind + "/" + object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+      Written mine = written.get(key);
+      if (mine != null && (deleted || !older(object, mine.object()))) {
+        written.remove(key, mine);
+      }
+    }
+
+    @Override
+    public void onAdd(T object) {
+      seen(object, false);
+    }
+
+    @Override
+    public void onUpdate(T before, T after) {
+      seen(after, false);
+    }
+
+    @Override
+    public void onDelete(T object, boolean unknownFinalState) {
+      seen(object, true);
+    }
   }
 
   public static Builder builder(KubernetesClient client) {

@@ -3,6 +3,7 @@ package io.canaryanalysis.providers.istio;
 import io.canaryanalysis.api.ProviderException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
@@ -34,6 +35,8 @@ final class IstioCache implements AutoCloseable {
     this.namespace = namespace;
     this.virtualServices = informer(client, objects.virtualServices(), resync);
     this.destinationRules = informer(client, objects.destinationRules(), resync);
+    virtualServices.addEventHandler(new Forget(IstioObjects.VIRTUAL_SERVICE));
+    destinationRules.addEventHandler(new Forget(IstioObjects.DESTINATION_RULE));
     try {
       CompletableFuture.allOf(virtualServices.start().toCompletableFuture(),
           destinationRules.start().toCompletableFuture())
@@ -48,6 +51,38 @@ final class IstioCache implements AutoCloseable {
       throw new ProviderException("listing VirtualServices and DestinationRules failed within "
           + syncTimeout + ": " + cause.getMessage() + " (is Istio's " + objects.apiVersion()
           + " API installed?)", true, cause);
+    }
+  }
+
+  /** Drops the written copy once the watch delivers that version, a newer one, or a deletion. */
+  private final class Forget implements ResourceEventHandler<GenericKubernetesResource> {
+    private final String kind;
+
+    Forget(String kind) {
+      this.kind = kind;
+    }
+
+    private void seen(GenericKubernetesResource object, boolean deleted) {
+      String key = kind + "/" + object.getMetadata().getNamespace() + "/" + object.getMetadata().getName();
+      Written mine = written.get(key);
+      if (mine != null && (deleted || !older(object, mine.object()))) {
+        written.remove(key, mine);
+      }
+    }
+
+    @Override
+    public void onAdd(GenericKubernetesResource object) {
+      seen(object, false);
+    }
+
+    @Override
+    public void onUpdate(GenericKubernetesResource before, GenericKubernetesResource after) {
+      seen(after, false);
+    }
+
+    @Override
+    public void onDelete(GenericKubernetesResource object, boolean unknownFinalState) {
+      seen(object, true);
     }
   }
 

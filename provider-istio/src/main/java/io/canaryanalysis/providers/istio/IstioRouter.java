@@ -79,6 +79,15 @@ public final class IstioRouter implements TrafficRouter, AutoCloseable {
         Duration.ofSeconds(60)) : null;
   }
 
+  /** The informer caches, or null; for tests. */
+  IstioCache cache() {
+    return cache;
+  }
+
+  IstioObjects objects() {
+    return objects;
+  }
+
   /** Stops the informers, if the router was built with {@link Builder#informers}. */
   @Override
   public void close() {

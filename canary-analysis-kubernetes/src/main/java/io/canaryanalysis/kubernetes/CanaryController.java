@@ -75,6 +75,9 @@ public final class CanaryController implements AutoCloseable {
   private final QueueLag lag = new QueueLag(4096);
   private volatile boolean handlersAdded;
   private final LeaderElectionConfig leaderElection;
+  private final LeaseShards shards;
+  private final Duration shardRetryPeriod;
+  private java.util.concurrent.Future<?> shardLoop;
   private volatile boolean running;
   private boolean started;
   private boolean closed;
@@ -90,6 +93,12 @@ public final class CanaryController implements AutoCloseable {
     this.resources = b.informers == null ? CanaryResources.create(b.client)
         : CanaryResources.create(b.client, b.informers);
     this.eventTicks = new Pacer(b.eventTicksPerSecond);
+    if (b.shardCount > 0 && b.leaseName != null) {
+      throw new IllegalStateException("leaderElection and shards are alternatives; configure one");
+    }
+    this.shards = b.shardCount == 0 ? null : new LeaseShards(b.client, b.shardNamespace,
+        b.shardPrefix, b.shardCount, b.shardIdentity, b.leaseDuration, b.renewDeadline);
+    this.shardRetryPeriod = b.retryPeriod;
     this.namespace = b.namespace;
     this.resyncInterval = b.resyncInterval;
     this.eventSink = b.eventSink;
@@ -129,6 +138,10 @@ public final class CanaryController implements AutoCloseable {
     private Duration retryPeriod = Duration.ofSeconds(2);
     private KubernetesInformers informers;
     private double eventTicksPerSecond = 20;
+    private int shardCount;
+    private String shardNamespace;
+    private String shardPrefix;
+    private String shardIdentity;
 
     private Builder(KubernetesClient client, AnalysisEngine engine) {
       this.client = Objects.requireNonNull(client, "client");
@@ -236,6 +249,26 @@ public final class CanaryController implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Splits the canaries across replicas instead of electing one leader: canary
+     * {@code namespace/name} belongs to one of {@code shards} shards by a hash of its key, each
+     * shard is a Lease {@code <prefix>-<n>} in {@code leaseNamespace}, and each replica renews a
+     * member Lease and holds its fair share of the shards (see {@link #leaderElectionTimings} for
+     * the timings). A replica that stops loses its shards within the lease duration and the others
+     * take its canaries over from their persisted status. Needs RBAC get, list, create and update
+     * on leases. Use more shards than replicas (for example 4 per replica) for an even split.
+     */
+    public Builder shards(String leaseNamespace, String prefix, int shards, String identity) {
+      this.shardNamespace = requireText(leaseNamespace, "leaseNamespace");
+      this.shardPrefix = requireText(prefix, "prefix");
+      this.shardIdentity = requireText(identity, "identity");
+      if (shards < 1 || shards > 1024) {
+        throw new IllegalArgumentException("shards must be between 1 and 1024, got " + shards);
+      }
+      this.shardCount = shards;
+      return this;
+    }
+
     public CanaryController build() {
       return new CanaryController(this);
     }
@@ -269,6 +302,10 @@ public final class CanaryController implements AutoCloseable {
     } else {
       elect();
     }
+    if (shards != null) {
+      shardLoop = executor.scheduleWithFixedDelay(this::shardRound, 0, shardRetryPeriod.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -286,10 +323,54 @@ public final class CanaryController implements AutoCloseable {
     if (standing != null) {
       standing.cancel(true);
     }
+    stopShards(true);
     stopLoop();
     if (ownsExecutor) {
       executor.shutdown();
     }
+  }
+
+  private void shardRound() {
+    try {
+      if (shards.round()) {
+        resyncSafely();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("shard leases: {}", e.getMessage());
+    }
+  }
+
+  private void stopShards(boolean release) {
+    java.util.concurrent.Future<?> loop;
+    synchronized (this) {
+      loop = shardLoop;
+      shardLoop = null;
+    }
+    if (loop != null) {
+      loop.cancel(false);
+    }
+    if (shards != null) {
+      if (release) {
+        shards.release();
+      } else {
+        shards.halt();
+      }
+    }
+  }
+
+  /** Stops as a replica that died would: no more ticks or renewals, leases left to expire. For tests. */
+  void halt() {
+    stopShards(false);
+    stopLoop();
+  }
+
+  /** The shards this replica holds (empty without sharding). For tests and metrics. */
+  java.util.Set<Integer> ownedShards() {
+    return shards == null ? java.util.Set.of() : shards.owned();
+  }
+
+  private boolean mine(String key) {
+    return shards == null || shards.owns(key);
   }
 
   /** Whether ticks are being scheduled: started and, with leader election, holding the Lease. */
@@ -434,7 +515,7 @@ public final class CanaryController implements AutoCloseable {
       String ns = item.getMetadata().getNamespace();
       String name = item.getMetadata().getName();
       String key = ns + "/" + name;
-      if (running && !scheduled.containsKey(key)) {
+      if (running && mine(key) && !scheduled.containsKey(key)) {
         Slot slot = new Slot(key, ns, name);
         if (scheduled.putIfAbsent(key, slot) == null) {
           schedule(slot, Duration.ZERO);
@@ -465,6 +546,9 @@ public final class CanaryController implements AutoCloseable {
       return;
     }
     String key = namespace + "/" + name;
+    if (!mine(key)) {
+      return;
+    }
     Slot slot = scheduled.computeIfAbsent(key, k -> new Slot(k, namespace, name));
     synchronized (slot) {
       if (slot.running) {
@@ -510,6 +594,12 @@ public final class CanaryController implements AutoCloseable {
   private void tick(Slot slot, long token, long due) {
     synchronized (slot) {
       if (slot.token != token || slot.running || slot.cancelled) {
+        return;
+      }
+      if (!mine(slot.key)) {
+        // Another replica's shard now: it ticks the canary from the persisted status.
+        slot.cancelled = true;
+        scheduled.remove(slot.key, slot);
         return;
       }
       slot.running = true;

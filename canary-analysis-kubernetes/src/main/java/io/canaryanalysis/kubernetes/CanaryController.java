@@ -364,8 +364,8 @@ public final class CanaryController implements AutoCloseable {
     stopLoop();
   }
 
-  /** The shards this replica holds (empty without sharding). For tests and metrics. */
-  java.util.Set<Integer> ownedShards() {
+  /** The shards this replica holds now (empty without {@link Builder#shards}). */
+  public java.util.Set<Integer> ownedShards() {
     return shards == null ? java.util.Set.of() : shards.owned();
   }
 

@@ -48,10 +48,14 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ControllerRequestBenchmark {
   static final String NAMESPACE = "bench";
 
+  /** Held strongly: a java.util.logging level is lost when its logger is collected. */
+  static final java.util.logging.Logger QUIET_MOCK_SERVER =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   private ControllerRequestBenchmark() {}
 
   public static void main(String[] args) throws Exception {
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    QUIET_MOCK_SERVER.setLevel(java.util.logging.Level.WARNING);
     int canaries = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     String modes = args.length > 1 ? args[1] : "both";
     List<Result> results = new ArrayList<>();

@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * {@code coordination.k8s.io} Lease schedules ticks; a replica that loses the lease stops
  * scheduling (a tick in progress finishes) and stands for election again. It never exits the JVM.
  * Hosts that already elect a leader (an operator framework) should not configure it.
+ *
+ * <p>With {@link Builder#informers} reads come from informer caches and a change to a canary,
+ * its target or its configs ticks it at once (paced); with {@link Builder#shards} several replicas
+ * split the canaries on Lease shards instead of electing one leader.
  */
 public final class CanaryController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CanaryController.class);

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import java.util.random.RandomGenerator;
 import java.util.random.RandomGeneratorFactory;
@@ -81,6 +84,62 @@ public final class MonteCarlo {
   public MonteCarloResult run(Function<? super RandomGenerator, Simulation> scenario, Duration duration) {
     Objects.requireNonNull(scenario, "scenario");
     Objects.requireNonNull(duration, "duration");
+    SimulationResult.Outcome[] outcomes = new SimulationResult.Outcome[runs];
+    for (int run = 0; run < runs; run++) {
+      outcomes[run] = simulate(scenario, duration, run);
+    }
+    return aggregate(outcomes);
+  }
+
+  /**
+   * The same runs spread over {@code parallelism} tasks on the host's {@code executor} (the core
+   * starts no threads): run {@code i} still draws from {@link #random(long, int) random(seed, i)}
+   * and the outcomes are aggregated in run order, so the result equals {@link #run(Function,
+   * Duration)}'s. {@code scenario} is then called from several threads; it must only build.
+   *
+   * @throws RuntimeException the first failure of a run, as thrown
+   */
+  public MonteCarloResult run(Function<? super RandomGenerator, Simulation> scenario, Duration duration,
+      Executor executor, int parallelism) {
+    Objects.requireNonNull(scenario, "scenario");
+    Objects.requireNonNull(duration, "duration");
+    Objects.requireNonNull(executor, "executor");
+    if (parallelism < 1) {
+      throw new IllegalArgumentException("parallelism must be positive, got " + parallelism);
+    }
+    SimulationResult.Outcome[] outcomes = new SimulationResult.Outcome[runs];
+    int tasks = Math.min(parallelism, runs);
+    CompletableFuture<?>[] futures = new CompletableFuture<?>[tasks];
+    for (int task = 0; task < tasks; task++) {
+      int first = task;
+      futures[task] = CompletableFuture.runAsync(() -> {
+        for (int run = first; run < runs; run += tasks) {
+          outcomes[run] = simulate(scenario, duration, run);
+        }
+      }, executor);
+    }
+    try {
+      CompletableFuture.allOf(futures).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof RuntimeException cause) {
+        throw cause;
+      }
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      throw e;
+    }
+    return aggregate(outcomes);
+  }
+
+  private SimulationResult.Outcome simulate(Function<? super RandomGenerator, Simulation> scenario,
+      Duration duration, int run) {
+    Simulation simulation = Objects.requireNonNull(scenario.apply(random(seed, run)),
+        "the scenario returned no simulation for run " + run);
+    return simulation.run(duration).outcome();
+  }
+
+  private MonteCarloResult aggregate(SimulationResult.Outcome[] outcomes) {
     int promoted = 0;
     int rolledBack = 0;
     int firstRollback = -1;
@@ -88,10 +147,8 @@ public final class MonteCarlo {
     List<Duration> toRollback = new ArrayList<>();
     Map<Integer, Integer> failedChecks = new TreeMap<>();
     Map<MonteCarloResult.FailedCheck, Integer> causes = new HashMap<>();
-    for (int run = 0; run < runs; run++) {
-      Simulation simulation = Objects.requireNonNull(scenario.apply(random(seed, run)),
-          "the scenario returned no simulation for run " + run);
-      SimulationResult.Outcome outcome = simulation.run(duration).outcome();
+    for (int run = 0; run < outcomes.length; run++) {
+      SimulationResult.Outcome outcome = outcomes[run];
       failedChecks.merge(outcome.failedChecks(), 1, Integer::sum);
       if (!outcome.settled()) {
         continue;

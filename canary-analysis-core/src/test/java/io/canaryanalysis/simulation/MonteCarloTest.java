@@ -32,6 +32,33 @@ class MonteCarloTest {
   }
 
   @Test
+  void parallelRunsOnTheHostsExecutorGiveTheSequentialResult() throws Exception {
+    Canary canary = canary(2);
+    java.util.function.Function<java.util.random.RandomGenerator, Simulation> scenario =
+        random -> Simulation.of(canary)
+            .metric("request-success-rate", (t, w) -> 99.2 + 0.6 * random.nextGaussian())
+            .newRevisionAt(Duration.ZERO);
+    MonteCarloResult sequential = MonteCarlo.runs(300).seed(11).run(scenario, HOUR);
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      MonteCarloResult parallel = MonteCarlo.runs(300).seed(11).run(scenario, HOUR, pool, 4);
+      MonteCarloResult oneTaskPerRun = MonteCarlo.runs(300).seed(11).run(scenario, HOUR, pool, 1000);
+
+      assertThat(sequential.rolledBack()).as("the noise rolls some runs back").isPositive();
+      assertThat(sequential.promoted()).isPositive();
+      assertThat(parallel).isEqualTo(sequential);
+      assertThat(oneTaskPerRun).isEqualTo(sequential);
+      assertThat(MonteCarlo.runs(300).seed(12).run(scenario, HOUR, pool, 4)).isNotEqualTo(sequential);
+      assertThatThrownBy(() -> MonteCarlo.runs(3).run(scenario, HOUR, pool, 0))
+          .hasMessageContaining("parallelism must be positive");
+      assertThatThrownBy(() -> MonteCarlo.runs(3).run(random -> null, HOUR, pool, 2))
+          .isInstanceOf(NullPointerException.class).hasMessageContaining("no simulation for run");
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  @Test
   void wilsonIntervalMatchesKnownValues() {
     ConfidenceInterval none = ConfidenceInterval.wilson95(0, 100);
     assertThat(none.lower()).isZero();

@@ -23,9 +23,9 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +52,10 @@ import org.slf4j.LoggerFactory;
  * {@code coordination.k8s.io} Lease schedules ticks; a replica that loses the lease stops
  * scheduling (a tick in progress finishes) and stands for election again. It never exits the JVM.
  * Hosts that already elect a leader (an operator framework) should not configure it.
+ *
+ * <p>With {@link Builder#informers} reads come from informer caches and a change to a canary,
+ * its target or its configs ticks it at once (paced); with {@link Builder#shards} several replicas
+ * split the canaries on Lease shards instead of electing one leader.
  */
 public final class CanaryController implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(CanaryController.class);
@@ -67,13 +71,21 @@ public final class CanaryController implements AutoCloseable {
   private final EventSink eventSink;
   private final ScheduledExecutorService executor;
   private final boolean ownsExecutor;
-  private final Map<String, Future<?>> scheduled = new ConcurrentHashMap<>();
+  // Slots are keyed "namespace/name".
+  private final Map<String, Slot> scheduled = new ConcurrentHashMap<>();
   private final KubernetesClient client;
+  private final KubernetesInformers informers;
+  private final Pacer eventTicks;
+  private final QueueLag lag = new QueueLag(4096);
+  private volatile boolean handlersAdded;
   private final LeaderElectionConfig leaderElection;
+  private final LeaseShards shards;
+  private final Duration shardRetryPeriod;
+  private java.util.concurrent.Future<?> shardLoop;
   private volatile boolean running;
   private boolean started;
   private boolean closed;
-  private Future<?> resync;
+  private java.util.concurrent.Future<?> resync;
   private CompletableFuture<?> election;
   /** Told {@code leading}, {@code stopped} and {@code leader=<identity>}; for tests. */
   volatile Consumer<String> leadershipListener = change -> {};
@@ -81,7 +93,16 @@ public final class CanaryController implements AutoCloseable {
   private CanaryController(Builder b) {
     this.engine = b.engine;
     this.client = b.client;
-    this.resources = CanaryResources.create(b.client);
+    this.informers = b.informers;
+    this.resources = b.informers == null ? CanaryResources.create(b.client)
+        : CanaryResources.create(b.client, b.informers);
+    this.eventTicks = new Pacer(b.eventTicksPerSecond);
+    if (b.shardCount > 0 && b.leaseName != null) {
+      throw new IllegalStateException("leaderElection and shards are alternatives; configure one");
+    }
+    this.shards = b.shardCount == 0 ? null : new LeaseShards(b.client, b.shardNamespace,
+        b.shardPrefix, b.shardCount, b.shardIdentity, b.leaseDuration, b.renewDeadline);
+    this.shardRetryPeriod = b.retryPeriod;
     this.namespace = b.namespace;
     this.resyncInterval = b.resyncInterval;
     this.eventSink = b.eventSink;
@@ -119,6 +140,12 @@ public final class CanaryController implements AutoCloseable {
     private Duration leaseDuration = Duration.ofSeconds(15);
     private Duration renewDeadline = Duration.ofSeconds(10);
     private Duration retryPeriod = Duration.ofSeconds(2);
+    private KubernetesInformers informers;
+    private double eventTicksPerSecond = 20;
+    private int shardCount;
+    private String shardNamespace;
+    private String shardPrefix;
+    private String shardIdentity;
 
     private Builder(KubernetesClient client, AnalysisEngine engine) {
       this.client = Objects.requireNonNull(client, "client");
@@ -201,6 +228,51 @@ public final class CanaryController implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Reads Canaries from these caches (the resync lists memory, not the API server) and ticks a
+     * canary as soon as its Canary spec, its target's pod template or a ConfigMap or Secret the
+     * target references changes, or it is deleted (the engine still decides whether anything is
+     * due). Build the workload, event sink and status store on the same informers.
+     */
+    public Builder informers(KubernetesInformers informers) {
+      this.informers = Objects.requireNonNull(informers, "informers");
+      return this;
+    }
+
+    /**
+     * At most this many ticks per second are started by change events (the rest are spread
+     * over the following seconds), so a ConfigMap shared by 500 canaries does not start 500 new
+     * analyses at once; default 20.
+     */
+    public Builder eventTicksPerSecond(double eventTicksPerSecond) {
+      if (!(eventTicksPerSecond > 0) || Double.isInfinite(eventTicksPerSecond)) {
+        throw new IllegalArgumentException("eventTicksPerSecond must be positive, got "
+            + eventTicksPerSecond);
+      }
+      this.eventTicksPerSecond = eventTicksPerSecond;
+      return this;
+    }
+
+    /**
+     * Splits the canaries across replicas instead of electing one leader: canary
+     * {@code namespace/name} belongs to one of {@code shards} shards by a hash of its key, each
+     * shard is a Lease {@code <prefix>-<n>} in {@code leaseNamespace}, and each replica renews a
+     * member Lease and holds its fair share of the shards (see {@link #leaderElectionTimings} for
+     * the timings). A replica that stops loses its shards within the lease duration and the others
+     * take its canaries over from their persisted status. Needs RBAC get, list, create and update
+     * on leases. Use more shards than replicas (for example 4 per replica) for an even split.
+     */
+    public Builder shards(String leaseNamespace, String prefix, int shards, String identity) {
+      this.shardNamespace = requireText(leaseNamespace, "leaseNamespace");
+      this.shardPrefix = requireText(prefix, "prefix");
+      this.shardIdentity = requireText(identity, "identity");
+      if (shards < 1 || shards > 1024) {
+        throw new IllegalArgumentException("shards must be between 1 and 1024, got " + shards);
+      }
+      this.shardCount = shards;
+      return this;
+    }
+
     public CanaryController build() {
       return new CanaryController(this);
     }
@@ -234,6 +306,10 @@ public final class CanaryController implements AutoCloseable {
     } else {
       elect();
     }
+    if (shards != null) {
+      shardLoop = executor.scheduleWithFixedDelay(this::shardRound, 0, shardRetryPeriod.toMillis(),
+          TimeUnit.MILLISECONDS);
+    }
   }
 
   /**
@@ -251,10 +327,54 @@ public final class CanaryController implements AutoCloseable {
     if (standing != null) {
       standing.cancel(true);
     }
+    stopShards(true);
     stopLoop();
     if (ownsExecutor) {
       executor.shutdown();
     }
+  }
+
+  private void shardRound() {
+    try {
+      if (shards.round()) {
+        resyncSafely();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("shard leases: {}", e.getMessage());
+    }
+  }
+
+  private void stopShards(boolean release) {
+    java.util.concurrent.Future<?> loop;
+    synchronized (this) {
+      loop = shardLoop;
+      shardLoop = null;
+    }
+    if (loop != null) {
+      loop.cancel(false);
+    }
+    if (shards != null) {
+      if (release) {
+        shards.release();
+      } else {
+        shards.halt();
+      }
+    }
+  }
+
+  /** Stops as a replica that died would: no more ticks or renewals, leases left to expire. For tests. */
+  void halt() {
+    stopShards(false);
+    stopLoop();
+  }
+
+  /** The shards this replica holds now (empty without {@link Builder#shards}). */
+  public java.util.Set<Integer> ownedShards() {
+    return shards == null ? java.util.Set.of() : shards.owned();
+  }
+
+  private boolean mine(String key) {
+    return shards == null || shards.owns(key);
   }
 
   /** Whether ticks are being scheduled: started and, with leader election, holding the Lease. */
@@ -267,6 +387,10 @@ public final class CanaryController implements AutoCloseable {
       return;
     }
     running = true;
+    if (informers != null && !handlersAdded) {
+      handlersAdded = true;
+      new ChangeTriggers(informers, namespace, this::kick, this::forget).register();
+    }
     try {
       resync = executor.scheduleWithFixedDelay(this::resyncSafely, 0,
           resyncInterval.toMillis(), TimeUnit.MILLISECONDS);
@@ -282,7 +406,7 @@ public final class CanaryController implements AutoCloseable {
       resync.cancel(false);
       resync = null;
     }
-    scheduled.values().forEach(f -> f.cancel(false));
+    scheduled.values().forEach(Slot::cancel);
     scheduled.clear();
   }
 
@@ -395,10 +519,10 @@ public final class CanaryController implements AutoCloseable {
       String ns = item.getMetadata().getNamespace();
       String name = item.getMetadata().getName();
       String key = ns + "/" + name;
-      if (running && !scheduled.containsKey(key)) {
-        Future<?> placeholder = new CompletableFuture<>();
-        if (scheduled.putIfAbsent(key, placeholder) == null) {
-          schedule(key, ns, name, Duration.ZERO);
+      if (running && mine(key) && !scheduled.containsKey(key)) {
+        Slot slot = new Slot(key, ns, name);
+        if (scheduled.putIfAbsent(key, slot) == null) {
+          schedule(slot, Duration.ZERO);
           added++;
         }
       }
@@ -417,26 +541,86 @@ public final class CanaryController implements AutoCloseable {
     }
   }
 
-  private void schedule(String key, String ns, String name, Duration delay) {
+  /**
+   * Ticks the canary {@code namespace/name} soon (paced by {@link Builder#eventTicksPerSecond}):
+   * a tick in progress is followed by another; a tick already due sooner is kept.
+   */
+  void kick(String namespace, String name) {
     if (!running) {
-      scheduled.remove(key);
       return;
     }
-    try {
-      scheduled.put(key, executor.schedule(() -> tick(key, ns, name), delay.toMillis(),
-          TimeUnit.MILLISECONDS));
-    } catch (RejectedExecutionException e) {
-      scheduled.remove(key);
+    String key = namespace + "/" + name;
+    if (!mine(key)) {
+      return;
+    }
+    Slot slot = scheduled.computeIfAbsent(key, k -> new Slot(k, namespace, name));
+    synchronized (slot) {
+      if (slot.running) {
+        slot.kicked = true;
+        return;
+      }
+      long now = System.nanoTime();
+      if (slot.next != null && slot.next.getDelay(TimeUnit.NANOSECONDS) <= eventTicks.peekNanos(now)) {
+        return;
+      }
+      schedule(slot, Duration.ofNanos(eventTicks.delayNanos(now)));
     }
   }
 
-  private void tick(String key, String ns, String name) {
+  /** A deleted canary: its pending tick is dropped. */
+  void forget(String namespace, String name) {
+    Slot slot = scheduled.remove(namespace + "/" + name);
+    if (slot != null) {
+      slot.cancel();
+    }
+  }
+
+  private void schedule(Slot slot, Duration delay) {
+    synchronized (slot) {
+      if (!running) {
+        scheduled.remove(slot.key, slot);
+        return;
+      }
+      if (slot.next != null) {
+        slot.next.cancel(false);
+      }
+      long token = ++slot.token;
+      long due = System.nanoTime() + delay.toNanos();
+      try {
+        slot.next = executor.schedule(() -> tick(slot, token, due), delay.toMillis(),
+            TimeUnit.MILLISECONDS);
+      } catch (RejectedExecutionException e) {
+        scheduled.remove(slot.key, slot);
+      }
+    }
+  }
+
+  private void tick(Slot slot, long token, long due) {
+    synchronized (slot) {
+      if (slot.token != token || slot.running || slot.cancelled) {
+        return;
+      }
+      if (!mine(slot.key)) {
+        // Another replica's shard now: it ticks the canary from the persisted status.
+        slot.cancelled = true;
+        scheduled.remove(slot.key, slot);
+        return;
+      }
+      slot.running = true;
+      slot.next = null;
+    }
+    lag.record(System.nanoTime() - due);
+    String ns = slot.namespace;
+    String name = slot.name;
     Duration next;
     try {
       Optional<TickReport> report = reconcile(ns, name);
       if (report.isEmpty()) {
         LOG.debug("canary {}.{} no longer exists", name, ns);
-        scheduled.remove(key);
+        synchronized (slot) {
+          slot.running = false;
+          scheduled.remove(slot.key, slot);
+        }
         return;
       }
       next = report.get().nextTickIn();
@@ -449,12 +633,58 @@ public final class CanaryController implements AutoCloseable {
       LOG.warn("canary {}.{} tick failed: {}", name, ns, e.getMessage());
       next = resyncInterval;
     }
-    schedule(key, ns, name, next.compareTo(MIN_DELAY) < 0 ? MIN_DELAY : next);
+    synchronized (slot) {
+      slot.running = false;
+      if (slot.cancelled) {
+        return;
+      }
+      if (slot.kicked) {
+        slot.kicked = false;
+        next = Duration.ofNanos(eventTicks.delayNanos(System.nanoTime()));
+      } else if (next.compareTo(MIN_DELAY) < 0) {
+        next = MIN_DELAY;
+      }
+      schedule(slot, next);
+    }
   }
 
   /** Number of canaries currently scheduled (for tests and metrics). */
   int scheduledCount() {
     return scheduled.size();
+  }
+
+  /**
+   * How late ticks started against their schedule over the last 4,096 ticks, at {@code quantile}
+   * (0.5 for the median, 0.99): the queue lag of the worker pool. Zero before the first tick.
+   */
+  public Duration queueLag(double quantile) {
+    return Duration.ofNanos(lag.quantile(quantile));
+  }
+
+  /** One canary's place in the schedule: at most one pending tick and one running at a time. */
+  private static final class Slot {
+    final String key;
+    final String namespace;
+    final String name;
+    ScheduledFuture<?> next;
+    long token;
+    boolean running;
+    boolean kicked;
+    boolean cancelled;
+
+    Slot(String key, String namespace, String name) {
+      this.key = key;
+      this.namespace = namespace;
+      this.name = name;
+    }
+
+    synchronized void cancel() {
+      cancelled = true;
+      if (next != null) {
+        next.cancel(false);
+        next = null;
+      }
+    }
   }
 
   private static final class DaemonThreads implements ThreadFactory {

@@ -32,13 +32,23 @@ public final class CanaryResources implements StatusStore {
   private static final int UNPROCESSABLE = 422;
 
   private final KubernetesClient client;
+  private final KubernetesInformers informers;
 
-  private CanaryResources(KubernetesClient client) {
+  private CanaryResources(KubernetesClient client, KubernetesInformers informers) {
     this.client = Objects.requireNonNull(client, "client");
+    this.informers = informers;
   }
 
   public static CanaryResources create(KubernetesClient client) {
-    return new CanaryResources(client);
+    return new CanaryResources(client, null);
+  }
+
+  /**
+   * Reads Canaries from the informer cache instead of GETs (a status write is still guarded by
+   * the resourceVersion read, so a decision made from a stale cache is refused, never applied).
+   */
+  public static CanaryResources create(KubernetesClient client, KubernetesInformers informers) {
+    return new CanaryResources(client, Objects.requireNonNull(informers, "informers"));
   }
 
   /**
@@ -58,6 +68,14 @@ public final class CanaryResources implements StatusStore {
    * (finalizers, deletionTimestamp); null when it does not exist.
    */
   GenericKubernetesResource get(String namespace, String name) {
+    if (informers != null && informers.covers(namespace)) {
+      return informers.canary(namespace, name);
+    }
+    return live(namespace, name);
+  }
+
+  /** A GET of the stored object, whatever is cached. */
+  GenericKubernetesResource live(String namespace, String name) {
     try {
       return client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(namespace)
           .withName(name).get();
@@ -130,8 +148,11 @@ public final class CanaryResources implements StatusStore {
     String name = resource.getMetadata().getName();
     String json = client.getKubernetesSerialization().asJson(patch);
     try {
-      client.genericKubernetesResources(FlaggerKinds.CANARY).inNamespace(namespace).withName(name)
-          .patch(PatchContext.of(PatchType.JSON), json);
+      GenericKubernetesResource patched = client.genericKubernetesResources(FlaggerKinds.CANARY)
+          .inNamespace(namespace).withName(name).patch(PatchContext.of(PatchType.JSON), json);
+      if (informers != null) {
+        informers.writtenCanary(patched);
+      }
       LOG.info("canary {}: {}", KubeCalls.key(name, namespace), what);
       return true;
     } catch (KubernetesClientException e) {
@@ -147,6 +168,9 @@ public final class CanaryResources implements StatusStore {
 
   /** The stored Canary objects of one namespace, or of all when {@code namespace} is null. */
   List<GenericKubernetesResource> list(String namespace) {
+    if (informers != null && informers.covers(namespace)) {
+      return informers.canaries(namespace);
+    }
     try {
       var operation = client.genericKubernetesResources(FlaggerKinds.CANARY);
       return namespace == null
@@ -190,6 +214,9 @@ public final class CanaryResources implements StatusStore {
     try {
       GenericKubernetesResource written = client.genericKubernetesResources(FlaggerKinds.CANARY)
           .inNamespace(canary.namespace()).resource(body).updateStatus();
+      if (informers != null) {
+        informers.writtenCanary(written);
+      }
       return Optional.of(written.getMetadata().getResourceVersion());
     } catch (KubernetesClientException e) {
       int code = e.getCode();

@@ -83,7 +83,7 @@ public final class DeploymentWorkload implements Workload {
   private final DaemonSetWorkload daemonSets;
 
   private DeploymentWorkload(Builder b) {
-    this.calls = new KubeCalls(b.client, b.maxConflictRetries);
+    this.calls = new KubeCalls(b.client, b.maxConflictRetries, b.informers);
     this.selectorLabels = List.copyOf(b.selectorLabels);
     this.configTracker = new ConfigTracker(calls, b.configTracking);
     this.services = new GeneratedServices(calls);
@@ -114,9 +114,16 @@ public final class DeploymentWorkload implements Workload {
     private List<String> selectorLabels = DEFAULT_SELECTOR_LABELS;
     private boolean configTracking = true;
     private int maxConflictRetries = 4;
+    private KubernetesInformers informers;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** Reads Deployments, Services, ConfigMaps and Secrets from these caches instead of GETs. */
+    public Builder informers(KubernetesInformers informers) {
+      this.informers = Objects.requireNonNull(informers, "informers");
+      return this;
     }
 
     /** Selector labels in order of preference (Flagger's {@code -selector-labels}). */
@@ -203,8 +210,8 @@ public final class DeploymentWorkload implements Workload {
         .endSpec()
         .build();
     try {
-      calls.client().resources(Deployment.class).inNamespace(canary.namespace())
-          .resource(primary).create();
+      calls.written(calls.client().resources(Deployment.class).inNamespace(canary.namespace())
+          .resource(primary).create());
       LOG.info("Created deployment {} for canary {}", describe(primaryName, canary), canary.key());
     } catch (KubernetesClientException e) {
       if (e.getCode() != KubeCalls.CONFLICT) {

@@ -28,18 +28,36 @@ final class KubeCalls {
 
   private final KubernetesClient client;
   private final int maxConflictRetries;
+  private final KubernetesInformers informers;
 
   KubeCalls(KubernetesClient client, int maxConflictRetries) {
+    this(client, maxConflictRetries, null);
+  }
+
+  /** With {@code informers} (may be null) reads of the kinds they cache come from memory. */
+  KubeCalls(KubernetesClient client, int maxConflictRetries, KubernetesInformers informers) {
     this.client = Objects.requireNonNull(client, "client");
     this.maxConflictRetries = maxConflictRetries;
+    this.informers = informers;
   }
 
   KubernetesClient client() {
     return client;
   }
 
-  /** The object, or null when it does not exist. */
+  /**
+   * The object, or null when it does not exist: from the informer cache when the kind is cached
+   * there (read-only, shared), else a GET.
+   */
   <T extends HasMetadata> T get(Class<T> type, String namespace, String name, String what) {
+    if (informers != null && informers.caches(type, namespace)) {
+      return informers.get(type, namespace, name);
+    }
+    return live(type, namespace, name, what);
+  }
+
+  /** A GET, whatever is cached. */
+  <T extends HasMetadata> T live(Class<T> type, String namespace, String name, String what) {
     try {
       return client.resources(type).inNamespace(namespace).withName(name).get();
     } catch (KubernetesClientException e) {
@@ -72,13 +90,14 @@ final class KubeCalls {
       String what, Supplier<T> create, Predicate<T> change) {
     KubernetesClientException lastConflict = null;
     for (int attempt = 0; attempt <= maxConflictRetries; attempt++) {
-      T current = get(type, namespace, name, what);
+      // The first attempt may decide from the cache; after a conflict the cache lags: read live.
+      T current = attempt == 0 ? get(type, namespace, name, what) : live(type, namespace, name, what);
       try {
         if (current == null) {
           if (create == null) {
             throw new ProviderException(what + " not found", true);
           }
-          client.resources(type).inNamespace(namespace).resource(create.get()).create();
+          written(client.resources(type).inNamespace(namespace).resource(create.get()).create());
           LOG.info("Created {}", what);
           return true;
         }
@@ -86,7 +105,7 @@ final class KubeCalls {
         if (!change.test(copy)) {
           return false;
         }
-        client.resources(type).inNamespace(namespace).resource(copy).update();
+        written(client.resources(type).inNamespace(namespace).resource(copy).update());
         LOG.info("Updated {}", what);
         return true;
       } catch (KubernetesClientException e) {
@@ -103,6 +122,13 @@ final class KubeCalls {
     }
     throw new ProviderException(what + ": write gave up after " + (maxConflictRetries + 1)
         + " attempts that conflicted with other writers (HTTP 409)", true, lastConflict);
+  }
+
+  /** Tells the cache about an object this process wrote, so the next read does not go back in time. */
+  void written(HasMetadata object) {
+    if (informers != null) {
+      informers.written(object);
+    }
   }
 
   static ProviderException failure(String what, String operation, KubernetesClientException e) {

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * <p>Messages are redacted ({@link Redaction}) and only then cut to {@value #MAX_MESSAGE_LENGTH}
  * characters, so a cut can never leave part of a secret readable.
  */
-public final class KubernetesEventSink implements EventSink {
+public final class KubernetesEventSink implements EventSink, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesEventSink.class);
   /** The default {@code source.component}. */
   public static final String DEFAULT_COMPONENT = "canary-analysis";
@@ -48,6 +48,8 @@ public final class KubernetesEventSink implements EventSink {
   private final InstantSource clock;
   private final Map<String, Written> written;
   private final Map<String, String> uids;
+  private final KubernetesInformers informers;
+  private final EventLane lane;
 
   /** An Event already written: its name and count. */
   private record Written(String name, int count) {}
@@ -59,6 +61,9 @@ public final class KubernetesEventSink implements EventSink {
     this.clock = b.clock;
     this.written = lru(b.cacheSize);
     this.uids = lru(b.cacheSize);
+    this.informers = b.informers;
+    this.lane = b.eventsPerSecond > 0
+        ? new EventLane(this::recordSafely, b.eventsPerSecond, b.queueSize) : null;
   }
 
   public static KubernetesEventSink create(KubernetesClient client) {
@@ -76,9 +81,18 @@ public final class KubernetesEventSink implements EventSink {
     private String instance;
     private InstantSource clock = InstantSource.system();
     private int cacheSize = 4096;
+    private KubernetesInformers informers;
+    private double eventsPerSecond;
+    private int queueSize;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /** Looks up the Canary's uid in these caches instead of a GET. */
+    public Builder informers(KubernetesInformers informers) {
+      this.informers = Objects.requireNonNull(informers, "informers");
+      return this;
     }
 
     /** {@code source.component} and {@code reportingComponent}; default {@value #DEFAULT_COMPONENT}. */
@@ -108,6 +122,24 @@ public final class KubernetesEventSink implements EventSink {
       return this;
     }
 
+    /**
+     * Records events on a thread of the sink's own, at most {@code eventsPerSecond}, from a queue
+     * of {@code queueSize} (the oldest is dropped when it is full, and counted): events are the
+     * lowest priority of a tick's requests, so a burst of them never delays a status or router
+     * write or the next tick. Default: recorded on the tick's thread. {@link #close} stops it.
+     */
+    public Builder async(double eventsPerSecond, int queueSize) {
+      if (!(eventsPerSecond > 0) || Double.isInfinite(eventsPerSecond)) {
+        throw new IllegalArgumentException("eventsPerSecond must be positive, got " + eventsPerSecond);
+      }
+      if (queueSize < 1) {
+        throw new IllegalArgumentException("queueSize must be at least 1, got " + queueSize);
+      }
+      this.eventsPerSecond = eventsPerSecond;
+      this.queueSize = queueSize;
+      return this;
+    }
+
     public KubernetesEventSink build() {
       return new KubernetesEventSink(this);
     }
@@ -115,6 +147,37 @@ public final class KubernetesEventSink implements EventSink {
 
   @Override
   public void event(CanaryEvent event) {
+    if (lane != null) {
+      lane.offer(event.time() == null ? withTime(event) : event);
+      return;
+    }
+    recordSafely(event);
+  }
+
+  /** Events dropped because the async queue was full (0 when not async). */
+  public long droppedEvents() {
+    return lane == null ? 0 : lane.dropped();
+  }
+
+  /** Events waiting in the async queue (0 when not async). */
+  public int queuedEvents() {
+    return lane == null ? 0 : lane.size();
+  }
+
+  /** Stops the async lane (events still queued are recorded first, for up to 5 seconds). */
+  @Override
+  public void close() {
+    if (lane != null) {
+      lane.close();
+    }
+  }
+
+  private CanaryEvent withTime(CanaryEvent event) {
+    return new CanaryEvent(event.canaryName(), event.namespace(), event.type(), event.reason(),
+        event.message(), clock.instant());
+  }
+
+  private void recordSafely(CanaryEvent event) {
     try {
       record(event);
     } catch (RuntimeException e) {
@@ -190,6 +253,10 @@ public final class KubernetesEventSink implements EventSink {
       if (cached != null) {
         return Optional.of(cached);
       }
+    }
+    if (informers != null && informers.covers(event.namespace())) {
+      GenericKubernetesResource cached = informers.canary(event.namespace(), event.canaryName());
+      return cached == null ? Optional.empty() : Optional.ofNullable(cached.getMetadata().getUid());
     }
     try {
       GenericKubernetesResource canary = client.genericKubernetesResources(FlaggerKinds.CANARY)

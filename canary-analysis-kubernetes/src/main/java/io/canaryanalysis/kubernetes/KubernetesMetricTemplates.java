@@ -18,13 +18,20 @@ import java.util.Optional;
  */
 public final class KubernetesMetricTemplates implements MetricTemplateSource {
   private final KubernetesClient client;
+  private final KubernetesInformers informers;
 
-  private KubernetesMetricTemplates(KubernetesClient client) {
+  private KubernetesMetricTemplates(KubernetesClient client, KubernetesInformers informers) {
     this.client = Objects.requireNonNull(client, "client");
+    this.informers = informers;
   }
 
   public static KubernetesMetricTemplates create(KubernetesClient client) {
-    return new KubernetesMetricTemplates(client);
+    return new KubernetesMetricTemplates(client, null);
+  }
+
+  /** Looks templates up in the informer cache (an edit applies once the watch delivers it). */
+  public static KubernetesMetricTemplates create(KubernetesClient client, KubernetesInformers informers) {
+    return new KubernetesMetricTemplates(client, Objects.requireNonNull(informers, "informers"));
   }
 
   /**
@@ -34,11 +41,15 @@ public final class KubernetesMetricTemplates implements MetricTemplateSource {
   @Override
   public Optional<MetricTemplate> find(String namespace, String name) {
     GenericKubernetesResource resource;
-    try {
-      resource = client.genericKubernetesResources(FlaggerKinds.METRIC_TEMPLATE)
-          .inNamespace(namespace).withName(name).get();
-    } catch (KubernetesClientException e) {
-      throw KubeCalls.failure("metrictemplate " + KubeCalls.key(name, namespace), "get", e);
+    if (informers != null && informers.cachesMetricTemplates(namespace)) {
+      resource = informers.metricTemplate(namespace, name);
+    } else {
+      try {
+        resource = client.genericKubernetesResources(FlaggerKinds.METRIC_TEMPLATE)
+            .inNamespace(namespace).withName(name).get();
+      } catch (KubernetesClientException e) {
+        throw KubeCalls.failure("metrictemplate " + KubeCalls.key(name, namespace), "get", e);
+      }
     }
     if (resource == null) {
       return Optional.empty();

@@ -26,6 +26,7 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -44,7 +45,7 @@ import org.slf4j.LoggerFactory;
  * objects already match, guards every write with {@code resourceVersion} (retrying conflicts on a
  * fresh read) and stores the user's VirtualService spec only once, at takeover.
  */
-public final class IstioRouter implements TrafficRouter {
+public final class IstioRouter implements TrafficRouter, AutoCloseable {
   /** Istio's {@code v1beta1} networking API, the default (Flagger's). */
   public static final String API_VERSION_V1BETA1 = "networking.istio.io/v1beta1";
   /** Istio's {@code v1} networking API (Istio 1.22 and later). */
@@ -62,12 +63,37 @@ public final class IstioRouter implements TrafficRouter {
   private final IstioObjects objects;
   private final RouteRenderer renderer;
   private final KubernetesSerialization json;
+  private final IstioCache cache;
 
   IstioRouter(KubernetesClient client, String version, Supplier<String> cookieValues) {
+    this(client, version, cookieValues, false, null);
+  }
+
+  private IstioRouter(KubernetesClient client, String version, Supplier<String> cookieValues,
+      boolean informers, String namespace) {
     this.client = Objects.requireNonNull(client, "client");
     this.objects = new IstioObjects(version);
     this.renderer = new RouteRenderer(cookieValues);
     this.json = client.getKubernetesSerialization();
+    this.cache = informers ? new IstioCache(client, objects, namespace, Duration.ofMinutes(5),
+        Duration.ofSeconds(60)) : null;
+  }
+
+  /** The informer caches, or null; for tests. */
+  IstioCache cache() {
+    return cache;
+  }
+
+  IstioObjects objects() {
+    return objects;
+  }
+
+  /** Stops the informers, if the router was built with {@link Builder#informers}. */
+  @Override
+  public void close() {
+    if (cache != null) {
+      cache.close();
+    }
   }
 
   /** Starts a router on {@code client}, writing {@value #API_VERSION_V1BETA1} objects by default. */
@@ -153,7 +179,7 @@ public final class IstioRouter implements TrafficRouter {
     }
     withConflictRetry(canary, VIRTUAL_SERVICE, name, "restore", attempt -> {
       GenericKubernetesResource current = attempt == 1 ? vs
-          : get(objects.virtualServices(), canary, VIRTUAL_SERVICE, name);
+          : get(objects.virtualServices(), canary, VIRTUAL_SERVICE, name, true);
       if (current == null) {
         return null;
       }
@@ -169,7 +195,8 @@ public final class IstioRouter implements TrafficRouter {
       GenericKubernetesResource restored = json.clone(current);
       restored.getMetadata().setAnnotations(restoredAnnotations);
       restored.setAdditionalProperty("spec", JsonTrees.copyOfMap(original));
-      resources(objects.virtualServices(), canary).resource(restored).update();
+      written(objects.virtualServices(),
+          resources(objects.virtualServices(), canary).resource(restored).update());
       LOG.info("Canary {}: VirtualService {} restored to its original spec", canary.key(), vsKey(canary));
       return null;
     });
@@ -194,17 +221,19 @@ public final class IstioRouter implements TrafficRouter {
     String name = RouteRenderer.apexName(canary);
     Boolean created = withConflictRetry(canary, VIRTUAL_SERVICE, name, "write", attempt -> {
       GenericKubernetesResource existing =
-          get(objects.virtualServices(), canary, VIRTUAL_SERVICE, name);
+          get(objects.virtualServices(), canary, VIRTUAL_SERVICE, name, attempt > 1);
       TrafficSplit split = splitFor.apply(existing);
       if (existing == null) {
-        resources(objects.virtualServices(), canary).resource(newVirtualService(canary, split)).create();
+        written(objects.virtualServices(), resources(objects.virtualServices(), canary)
+            .resource(newVirtualService(canary, split)).create());
         LOG.info("Canary {}: VirtualService {} created with primary={} canary={} mirrored={}",
             canary.key(), vsKey(canary), split.primaryWeight(), split.canaryWeight(), split.mirrored());
         return true;
       }
       GenericKubernetesResource updated = updatedVirtualService(canary, existing, split);
       if (updated != null) {
-        resources(objects.virtualServices(), canary).resource(updated).update();
+        written(objects.virtualServices(),
+            resources(objects.virtualServices(), canary).resource(updated).update());
         LOG.info("Canary {}: VirtualService {} updated to primary={} canary={} mirrored={}",
             canary.key(), vsKey(canary), split.primaryWeight(), split.canaryWeight(), split.mirrored());
       }
@@ -259,16 +288,17 @@ public final class IstioRouter implements TrafficRouter {
   private void ensureDestinationRule(Canary canary, String name) {
     withConflictRetry(canary, DESTINATION_RULE, name, "write", attempt -> {
       GenericKubernetesResource existing =
-          get(objects.destinationRules(), canary, DESTINATION_RULE, name);
+          get(objects.destinationRules(), canary, DESTINATION_RULE, name, attempt > 1);
       Map<String, Object> spec = RouteRenderer.destinationRuleSpec(canary, name);
       if (existing == null) {
-        resources(objects.destinationRules(), canary)
-            .resource(newResource(DESTINATION_RULE, newMetadata(canary, name), spec)).create();
+        written(objects.destinationRules(), resources(objects.destinationRules(), canary)
+            .resource(newResource(DESTINATION_RULE, newMetadata(canary, name), spec)).create());
         LOG.info("Canary {}: DestinationRule {}.{} created", canary.key(), name, canary.namespace());
       } else if (!JsonTrees.equivalent(existing.getAdditionalProperties().get("spec"), spec)) {
         GenericKubernetesResource updated = json.clone(existing);
         updated.setAdditionalProperty("spec", spec);
-        resources(objects.destinationRules(), canary).resource(updated).update();
+        written(objects.destinationRules(),
+            resources(objects.destinationRules(), canary).resource(updated).update());
         LOG.info("Canary {}: DestinationRule {}.{} updated", canary.key(), name, canary.namespace());
       }
       return null;
@@ -380,10 +410,25 @@ public final class IstioRouter implements TrafficRouter {
 
   private GenericKubernetesResource get(
       ResourceDefinitionContext context, Canary canary, String kind, String name) {
+    return get(context, canary, kind, name, false);
+  }
+
+  /** From the informer cache when there is one, unless {@code live} (a retry after a conflict). */
+  private GenericKubernetesResource get(
+      ResourceDefinitionContext context, Canary canary, String kind, String name, boolean live) {
+    if (cache != null && !live && cache.covers(canary.namespace())) {
+      return cache.get(context, canary.namespace(), name);
+    }
     try {
       return resources(context, canary).withName(name).get();
     } catch (KubernetesClientException e) {
       throw failure(e, kind, name, canary, "read");
+    }
+  }
+
+  private void written(ResourceDefinitionContext context, GenericKubernetesResource object) {
+    if (cache != null) {
+      cache.written(context, object);
     }
   }
 
@@ -443,9 +488,22 @@ public final class IstioRouter implements TrafficRouter {
   public static final class Builder {
     private final KubernetesClient client;
     private String apiVersion = API_VERSION_V1BETA1;
+    private boolean informers;
+    private String namespace;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /**
+     * Reads VirtualServices and DestinationRules from informer caches of {@code namespace} (null:
+     * all namespaces; needs list and watch on them) instead of a GET each, so a steady tick costs
+     * no request; {@link IstioRouter#build} waits for the first list. Close the router to stop them.
+     */
+    public Builder informers(String namespace) {
+      this.informers = true;
+      this.namespace = namespace;
+      return this;
     }
 
     /**
@@ -464,7 +522,7 @@ public final class IstioRouter implements TrafficRouter {
     public IstioRouter build() {
       SecureRandom random = new SecureRandom();
       return new IstioRouter(client, apiVersion.substring(apiVersion.indexOf('/') + 1),
-          () -> randomCookieValue(random));
+          () -> randomCookieValue(random), informers, namespace);
     }
   }
 }

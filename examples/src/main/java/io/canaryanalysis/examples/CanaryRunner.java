@@ -2,6 +2,7 @@ package io.canaryanalysis.examples;
 
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.examples.demo.Demo;
 import io.canaryanalysis.simulation.MonteCarlo;
 import io.canaryanalysis.simulation.MonteCarloResult;
 import io.canaryanalysis.simulation.SimulationResult;
@@ -78,7 +79,9 @@ public final class CanaryRunner {
   /** Runs the command line and returns the exit code; prints only to {@code out} and {@code err}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     List<String> rest = new ArrayList<>(List.of(args));
-    if (rest.isEmpty() || rest.get(0).startsWith("-") && !isHelp(rest.get(0))) {
+    if (rest.isEmpty()) {
+      rest.add("demo");
+    } else if (rest.get(0).startsWith("-") && !isHelp(rest.get(0))) {
       rest.add(0, "simulate");
     }
     String command = rest.remove(0);
@@ -101,6 +104,8 @@ public final class CanaryRunner {
         return simulate(rest, out, err);
       case "tune":
         return tune(rest, out, err);
+      case "demo":
+        return Demo.run(rest, out, err);
       default:
         return usage(err, "unknown command " + command);
     }

@@ -34,14 +34,19 @@ public final class CanaryRunner {
   static final int MAX_RUNS = 10_000_000;
 
   static final String USAGE = String.join("\n",
-      "Usage: java -jar canary-runner.jar simulate [options] [<scenario.yaml> | <bundled name>]",
+      "Usage: java -jar canary-runner.jar [demo [options]]",
+      "       java -jar canary-runner.jar simulate [options] [<scenario.yaml> | <bundled name>]",
       "       java -jar canary-runner.jar tune [options] <scenario.yaml> | <bundled name>",
       "       java -jar canary-runner.jar list",
       "       java -jar canary-runner.jar --help",
       "",
+      "demo (the default without arguments): runs the real controller, Deployment workload and router",
+      "against an embedded Kubernetes API with simulated traffic and a real Prometheus when one is on",
+      "PATH, draws the rollout live and writes canary-report.html; see demo --help.",
+      "",
       "simulate: runs a Flagger canary rollout with scripted metrics, webhooks and readiness through",
       "the real analysis engine on a virtual clock, and prints Flagger's events and a summary.",
-      "Without arguments it simulates the bundled 'promotion' scenario. It uses the scripted values",
+      "Without a scenario it simulates the bundled 'promotion' scenario. It uses the scripted values",
       "as written (noise and noDataChance ignored) unless --seed is given.",
       "",
       "tune: simulates the scenario many times with its noise and noDataChance drawn at random, and",
@@ -79,12 +84,7 @@ public final class CanaryRunner {
   /** Runs the command line and returns the exit code; prints only to {@code out} and {@code err}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     List<String> rest = new ArrayList<>(List.of(args));
-    if (rest.isEmpty()) {
-      rest.add("demo");
-    } else if (rest.get(0).startsWith("-") && !isHelp(rest.get(0))) {
-      rest.add(0, "simulate");
-    }
-    String command = rest.remove(0);
+    String command = command(rest);
     switch (command) {
       case "-h":
       case "--help":
@@ -299,6 +299,20 @@ public final class CanaryRunner {
     }
     throw new ScenarioException(target, List.of(new SpecProblem("file",
         "no such file, and not a bundled scenario (bundled: " + String.join(", ", Scenario.BUNDLED) + ")")));
+  }
+
+  /**
+   * Takes the command off {@code args}: none means {@code demo}; a leading option keeps meaning
+   * {@code simulate} with options, as before the demo existed.
+   */
+  static String command(List<String> args) {
+    if (args.isEmpty()) {
+      return "demo";
+    }
+    if (args.get(0).startsWith("-") && !isHelp(args.get(0))) {
+      return "simulate";
+    }
+    return args.remove(0);
   }
 
   private static boolean isHelp(String arg) {

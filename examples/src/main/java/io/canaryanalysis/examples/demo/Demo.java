@@ -256,9 +256,10 @@ public final class Demo {
           }
           if (now - lastSample[0] >= SAMPLE_EVERY_MILLIS) {
             lastSample[0] = now;
+            TrafficSimulator.Counters[] served = traffic.counters();
             record.sample(new RolloutRecord.Sample(clock.wallSeconds(), traffic.lastWeight(),
                 side(traffic.stats(false, now, SAMPLE_WINDOW_MILLIS)),
-                side(traffic.stats(true, now, SAMPLE_WINDOW_MILLIS))));
+                side(traffic.stats(true, now, SAMPLE_WINDOW_MILLIS)), served[0].total(), served[1].total()));
           }
         } catch (RuntimeException e) {
           if (!simulatorStopping[0]) {

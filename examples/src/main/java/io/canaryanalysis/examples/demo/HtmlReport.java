@@ -49,6 +49,8 @@ public final class HtmlReport {
       m.put("canaryWeight", s.canaryWeight());
       m.put("primary", side(s.primary()));
       m.put("canary", side(s.canary()));
+      m.put("primaryServed", s.primaryServed());
+      m.put("canaryServed", s.canaryServed());
       samples.add(m);
     }
     d.put("samples", samples);

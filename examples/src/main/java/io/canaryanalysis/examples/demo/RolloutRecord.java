@@ -13,8 +13,12 @@ public final class RolloutRecord {
   /** One side's traffic in a sample; NaN where it served nothing. */
   public record Side(double rps, double successRate, double latencyMs) {}
 
-  /** Traffic at one moment: the canary weight in effect and both sides' window statistics. */
-  public record Sample(double t, int canaryWeight, Side primary, Side canary) {}
+  /**
+   * Traffic at one moment: the canary weight in effect, both sides' window statistics, and the
+   * requests each side has served since the start (0 when not simulated).
+   */
+  public record Sample(double t, int canaryWeight, Side primary, Side canary, long primaryServed,
+      long canaryServed) {}
 
   /**
    * A decided tick: the phase and weight written, and the canary's values the checks measured

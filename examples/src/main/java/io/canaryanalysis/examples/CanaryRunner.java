@@ -3,6 +3,7 @@ package io.canaryanalysis.examples;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.examples.demo.Demo;
+import io.canaryanalysis.examples.demo.HtmlReport;
 import io.canaryanalysis.simulation.MonteCarlo;
 import io.canaryanalysis.simulation.MonteCarloResult;
 import io.canaryanalysis.simulation.SimulationResult;
@@ -59,6 +60,7 @@ public final class CanaryRunner {
       "  --seed S             tune: master seed (default " + MonteCarlo.DEFAULT_SEED + "); simulate: draw the noise",
       "                       exactly as run --run of tune --seed S does",
       "  --run N              simulate with --seed: which tuning run to replay (default 0)",
+      "  --report FILE        simulate: also write the HTML report of the run (as the demo does)",
       "  --runs N             tune: how many rollouts to simulate (default " + DEFAULT_RUNS + ")",
       "  --threshold N        tune: override spec.analysis.threshold (failed checks before rollback)",
       "  -h, --help           print this help",
@@ -119,6 +121,7 @@ public final class CanaryRunner {
     Integer run;
     Integer runs;
     Integer threshold;
+    String report;
     String target;
     boolean help;
     String problem;
@@ -182,6 +185,9 @@ public final class CanaryRunner {
         case "--runs":
           o.runs = number(o, name, value, 1, MAX_RUNS);
           break;
+        case "--report":
+          o.report = value;
+          break;
         default:
           o.threshold = number(o, name, value, 1, 1000);
           break;
@@ -204,7 +210,7 @@ public final class CanaryRunner {
   }
 
   private static int simulate(List<String> args, PrintStream out, PrintStream err) {
-    Options o = parse(args, List.of("--json", "--fail-on-rollback", "--seed", "--run"));
+    Options o = parse(args, List.of("--json", "--fail-on-rollback", "--seed", "--run", "--report"));
     if (o.help) {
       out.print(USAGE);
       return EXIT_OK;
@@ -235,6 +241,15 @@ public final class CanaryRunner {
       result = scenario.run();
     }
     out.print(o.json ? Reports.json(scenario, result, noise) : Reports.text(scenario, result, noise));
+    if (o.report != null) {
+      try {
+        HtmlReport.write(ScenarioReport.record(scenario, result), Path.of(o.report));
+      } catch (java.io.IOException e) {
+        err.println("error: cannot write the report " + o.report + ": " + e.getMessage());
+        return EXIT_USAGE;
+      }
+      err.println("report written to " + Path.of(o.report).toAbsolutePath());
+    }
     return o.failOnRollback && result.outcome().phase() == CanaryPhase.FAILED ? EXIT_ROLLED_BACK : EXIT_OK;
   }
 

@@ -229,7 +229,8 @@ public final class Demo {
       RolloutRecord record = new RolloutRecord("podinfo canary demo: " + target.name() + "." + target.namespace()
           + (options.expectsRollback() ? " with a regression" : ""), provider.kind(),
           metricsPath.equals("prometheus") ? "real Prometheus (Flagger's builtin PromQL)" : "the simulator (no prometheus on PATH)",
-          bound(canary, MetricCheck.REQUEST_SUCCESS_RATE, true), bound(canary, MetricCheck.REQUEST_DURATION, false),
+          RolloutRecord.bound(canary, MetricCheck.REQUEST_SUCCESS_RATE, true),
+          RolloutRecord.bound(canary, MetricCheck.REQUEST_DURATION, false),
           mean ? "P99 (the nginx check reads the mean)" : "P99");
       DemoClock clock = new DemoClock(Instant.now(), speed);
       Live live = new Live(record, clock, measuring);
@@ -393,21 +394,6 @@ public final class Demo {
 
   private static RolloutRecord.Side side(TrafficSimulator.SideStats s) {
     return new RolloutRecord.Side(s.rps(), s.successRate(), s.p99Ms());
-  }
-
-  private static double bound(Canary canary, String check, boolean min) {
-    if (canary.spec().analysis() == null || canary.spec().analysis().metrics() == null) {
-      return Double.NaN;
-    }
-    for (MetricCheck m : canary.spec().analysis().metrics()) {
-      if (check.equals(m.name()) && m.thresholdRange() != null) {
-        Double v = min ? m.thresholdRange().min() : m.thresholdRange().max();
-        if (v != null) {
-          return v;
-        }
-      }
-    }
-    return Double.NaN;
   }
 
   /** Plays the Deployment controller: every Deployment's rollout completes at once. */

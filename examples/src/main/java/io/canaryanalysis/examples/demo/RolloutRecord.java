@@ -1,5 +1,7 @@
 package io.canaryanalysis.examples.demo;
 
+import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.MetricCheck;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,6 +60,22 @@ public final class RolloutRecord {
     this.minSuccessRate = minSuccessRate;
     this.maxLatencyMs = maxLatencyMs;
     this.latencyLabel = latencyLabel;
+  }
+
+  /** The {@code thresholdRange} min (or max) of the check named {@code check}, NaN when none. */
+  public static double bound(Canary canary, String check, boolean min) {
+    if (canary.spec().analysis() == null || canary.spec().analysis().metrics() == null) {
+      return Double.NaN;
+    }
+    for (MetricCheck m : canary.spec().analysis().metrics()) {
+      if (check.equals(m.name()) && m.thresholdRange() != null) {
+        Double v = min ? m.thresholdRange().min() : m.thresholdRange().max();
+        if (v != null) {
+          return v;
+        }
+      }
+    }
+    return Double.NaN;
   }
 
   public synchronized void sample(Sample s) {

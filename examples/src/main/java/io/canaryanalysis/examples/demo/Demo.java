@@ -119,6 +119,9 @@ public final class Demo {
     } catch (ManifestException e) {
       err.println("error: " + e.getMessage());
       return EXIT_USAGE;
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return EXIT_USAGE;
     } catch (IOException e) {
       err.println("error: " + e.getMessage());
       return EXIT_USAGE;
@@ -146,8 +149,12 @@ public final class Demo {
       manifest = withProvider(manifest, providerKind);
       canary = CanaryManifests.readCanary(new StringReader(manifest), "test").canary();
     }
-    DemoProvider provider = DemoProvider.of(canary.spec().provider() == null
-        ? DemoOptions.DEFAULT_PROVIDER : canary.spec().provider());
+    String kind = canary.spec().provider() == null ? DemoOptions.DEFAULT_PROVIDER : canary.spec().provider();
+    if (!DemoProvider.TABLE.containsKey(kind)) {
+      throw new IllegalArgumentException(options.canary() + ": spec.provider: the demo runs "
+          + String.join(", ", DemoProvider.TABLE.keySet()) + " (or give --provider), got " + kind);
+    }
+    DemoProvider provider = DemoProvider.of(kind);
     DemoTarget target = new DemoTarget(canary.namespace(), canary.name(), canary.spec().targetRef().name(),
         canary.spec().service() == null || canary.spec().service().port() == 0 ? 9898 : canary.spec().service().port(),
         canary.spec().ingressRef() == null ? canary.name() : canary.spec().ingressRef().name());

@@ -157,6 +157,24 @@ class DemoRunTest {
     DemoRun run = DemoRun.run(dir.resolve("r.html"), "--canary", canary.toString());
     assertThat(run.exitCode()).as(run.toString()).isEqualTo(Demo.EXIT_USAGE);
     assertThat(run.err()).contains("spec.analysis.interval", "spec.analysis.stepWeight");
+
+    Files.writeString(canary, """
+        apiVersion: flagger.app/v1beta1
+        kind: Canary
+        metadata:
+          name: podinfo
+        spec:
+          provider: linkerd
+          targetRef:
+            apiVersion: apps/v1
+            kind: Deployment
+            name: podinfo
+          service:
+            port: 9898
+        """);
+    DemoRun unsupported = DemoRun.run(dir.resolve("r.html"), "--canary", canary.toString());
+    assertThat(unsupported.exitCode()).as(unsupported.toString()).isEqualTo(Demo.EXIT_USAGE);
+    assertThat(unsupported.err()).contains("spec.provider: the demo runs istio, traefik, nginx", "got linkerd");
   }
 
   /**

@@ -2,6 +2,8 @@ package io.canaryanalysis.examples;
 
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.examples.demo.Demo;
+import io.canaryanalysis.examples.demo.HtmlReport;
 import io.canaryanalysis.simulation.MonteCarlo;
 import io.canaryanalysis.simulation.MonteCarloResult;
 import io.canaryanalysis.simulation.SimulationResult;
@@ -33,14 +35,19 @@ public final class CanaryRunner {
   static final int MAX_RUNS = 10_000_000;
 
   static final String USAGE = String.join("\n",
-      "Usage: java -jar canary-runner.jar simulate [options] [<scenario.yaml> | <bundled name>]",
+      "Usage: java -jar canary-runner.jar [demo [options]]",
+      "       java -jar canary-runner.jar simulate [options] [<scenario.yaml> | <bundled name>]",
       "       java -jar canary-runner.jar tune [options] <scenario.yaml> | <bundled name>",
       "       java -jar canary-runner.jar list",
       "       java -jar canary-runner.jar --help",
       "",
+      "demo (the default without arguments): runs the real controller, Deployment workload and router",
+      "against an embedded Kubernetes API with simulated traffic and a real Prometheus when one is on",
+      "PATH, draws the rollout live and writes canary-report.html; see demo --help.",
+      "",
       "simulate: runs a Flagger canary rollout with scripted metrics, webhooks and readiness through",
       "the real analysis engine on a virtual clock, and prints Flagger's events and a summary.",
-      "Without arguments it simulates the bundled 'promotion' scenario. It uses the scripted values",
+      "Without a scenario it simulates the bundled 'promotion' scenario. It uses the scripted values",
       "as written (noise and noDataChance ignored) unless --seed is given.",
       "",
       "tune: simulates the scenario many times with its noise and noDataChance drawn at random, and",
@@ -53,6 +60,7 @@ public final class CanaryRunner {
       "  --seed S             tune: master seed (default " + MonteCarlo.DEFAULT_SEED + "); simulate: draw the noise",
       "                       exactly as run --run of tune --seed S does",
       "  --run N              simulate with --seed: which tuning run to replay (default 0)",
+      "  --report FILE        simulate: also write the HTML report of the run (as the demo does)",
       "  --runs N             tune: how many rollouts to simulate (default " + DEFAULT_RUNS + ")",
       "  --threshold N        tune: override spec.analysis.threshold (failed checks before rollback)",
       "  --judge ALPHA        tune: also run every trace with the metrics replaced by the canary-vs-primary",
@@ -80,10 +88,7 @@ public final class CanaryRunner {
   /** Runs the command line and returns the exit code; prints only to {@code out} and {@code err}. */
   public static int run(String[] args, PrintStream out, PrintStream err) {
     List<String> rest = new ArrayList<>(List.of(args));
-    if (rest.isEmpty() || rest.get(0).startsWith("-") && !isHelp(rest.get(0))) {
-      rest.add(0, "simulate");
-    }
-    String command = rest.remove(0);
+    String command = command(rest);
     switch (command) {
       case "-h":
       case "--help":
@@ -103,6 +108,8 @@ public final class CanaryRunner {
         return simulate(rest, out, err);
       case "tune":
         return tune(rest, out, err);
+      case "demo":
+        return Demo.run(rest, out, err);
       default:
         return usage(err, "unknown command " + command);
     }
@@ -117,6 +124,7 @@ public final class CanaryRunner {
     Integer runs;
     Integer threshold;
     Double judge;
+    String report;
     String target;
     boolean help;
     String problem;
@@ -192,6 +200,9 @@ public final class CanaryRunner {
           }
           o.problem = "--judge must be a level alpha greater than 0 and at most 0.5, got " + value;
           break;
+        case "--report":
+          o.report = value;
+          break;
         default:
           o.threshold = number(o, name, value, 1, 1000);
           break;
@@ -214,7 +225,7 @@ public final class CanaryRunner {
   }
 
   private static int simulate(List<String> args, PrintStream out, PrintStream err) {
-    Options o = parse(args, List.of("--json", "--fail-on-rollback", "--seed", "--run"));
+    Options o = parse(args, List.of("--json", "--fail-on-rollback", "--seed", "--run", "--report"));
     if (o.help) {
       out.print(USAGE);
       return EXIT_OK;
@@ -245,6 +256,15 @@ public final class CanaryRunner {
       result = scenario.run();
     }
     out.print(o.json ? Reports.json(scenario, result, noise) : Reports.text(scenario, result, noise));
+    if (o.report != null) {
+      try {
+        HtmlReport.write(ScenarioReport.record(scenario, result), Path.of(o.report));
+      } catch (java.io.IOException e) {
+        err.println("error: cannot write the report " + o.report + ": " + e.getMessage());
+        return EXIT_USAGE;
+      }
+      err.println("report written to " + Path.of(o.report).toAbsolutePath());
+    }
     return o.failOnRollback && result.outcome().phase() == CanaryPhase.FAILED ? EXIT_ROLLED_BACK : EXIT_OK;
   }
 
@@ -324,6 +344,20 @@ public final class CanaryRunner {
     }
     throw new ScenarioException(target, List.of(new SpecProblem("file",
         "no such file, and not a bundled scenario (bundled: " + String.join(", ", Scenario.BUNDLED) + ")")));
+  }
+
+  /**
+   * Takes the command off {@code args}: none means {@code demo}; a leading option keeps meaning
+   * {@code simulate} with options, as before the demo existed.
+   */
+  static String command(List<String> args) {
+    if (args.isEmpty()) {
+      return "demo";
+    }
+    if (args.get(0).startsWith("-") && !isHelp(args.get(0))) {
+      return "simulate";
+    }
+    return args.remove(0);
   }
 
   private static boolean isHelp(String arg) {

@@ -1,5 +1,6 @@
 package io.canaryanalysis.examples;
 
+import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.WebhookResult;
@@ -229,6 +230,12 @@ public final class Scenario {
           sincePromotion -> Trace.readiness(primaryAfterPromotion, sincePromotion));
     }
     return simulation;
+  }
+
+  /** The scripted value of metric {@code name} at {@code elapsed} and {@code canaryWeight}, as written. */
+  MetricResult scriptedMetric(String name, Duration elapsed, int canaryWeight) {
+    List<Trace.MetricStep> steps = metrics.get(name);
+    return steps == null ? null : Trace.metric(steps, name, elapsed, canaryWeight, null);
   }
 
   /** Runs the simulation for the scenario's duration. */

@@ -115,11 +115,22 @@ class BundledScenariosTest {
   }
 
   @Test
-  void noArgumentsRunsThePromotionScenario() {
-    RunnerOutput run = RunnerOutput.run();
+  void simulateWithoutAScenarioRunsThePromotionScenario() {
+    RunnerOutput run = RunnerOutput.run("simulate");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out()).startsWith("Scenario promotion:");
     assertThat(run.summary("final phase")).isEqualTo("Succeeded");
+  }
+
+  @Test
+  void noArgumentsMeansTheDemoAndALeadingOptionStillMeansSimulate() {
+    assertThat(CanaryRunner.command(new java.util.ArrayList<>())).isEqualTo("demo");
+    java.util.List<String> options = new java.util.ArrayList<>(java.util.List.of("--json", "rollback"));
+    assertThat(CanaryRunner.command(options)).isEqualTo("simulate");
+    assertThat(options).containsExactly("--json", "rollback");
+    java.util.List<String> demo = new java.util.ArrayList<>(java.util.List.of("demo", "--fail"));
+    assertThat(CanaryRunner.command(demo)).isEqualTo("demo");
+    assertThat(demo).containsExactly("--fail");
   }
 
   @Test

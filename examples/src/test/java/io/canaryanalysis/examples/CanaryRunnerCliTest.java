@@ -294,7 +294,7 @@ class CanaryRunnerCliTest {
   void helpPrintsUsage() {
     RunnerOutput run = RunnerOutput.run("--help");
     assertThat(run.exitCode()).isZero();
-    assertThat(run.out()).startsWith("Usage: java -jar canary-runner.jar simulate")
+    assertThat(run.out()).startsWith("Usage: java -jar canary-runner.jar [demo [options]]")
         .contains("--fail-on-rollback", "--json", "tune", "--runs", "--seed", "promotion, rollback, ab-testing, manual-gate, noisy");
   }
 }

@@ -147,10 +147,9 @@ final class TickRun implements TickChecks {
     if (!result.actFirst()) {
       performWorld(result.actions());
     }
+    // Owed post-rollout hooks run at the decision's RunPostRolloutHooks marker, in Flagger's event
+    // order; if clearing them loses a race, the next tick's convergence calls them again.
     deliver(result.actions(), next.phase());
-    if (stored.pendingPostRollout() != null) {
-      postRollout(); // only when the decision had no RunPostRolloutHooks marker
-    }
     return report(result.nextTickIn(), result.analysed(), TickReport.Outcome.PERSISTED);
   }
 

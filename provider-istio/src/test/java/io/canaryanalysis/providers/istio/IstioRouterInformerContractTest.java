@@ -3,6 +3,7 @@ package io.canaryanalysis.providers.istio;
 import io.canaryanalysis.api.TrafficRouter;
 import io.canaryanalysis.api.spec.Canary;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.util.Objects;
 import org.junit.jupiter.api.AfterEach;
@@ -13,11 +14,17 @@ import org.junit.jupiter.api.AfterEach;
  */
 class IstioRouterInformerContractTest extends IstioRouterContractTest {
   private IstioRouter cached;
+  /**
+   * The informers' own client, closed after them: the mock server's shutdown waits (10 s at most)
+   * for open connections, and a watch that is still closing on a busy machine would fail the test.
+   */
+  private KubernetesClient informerClient;
 
   @Override
   protected TrafficRouter router() {
     if (cached == null) {
-      cached = IstioRouter.builder(client).apiVersion("networking.istio.io/" + version())
+      informerClient = server.createClient();
+      cached = IstioRouter.builder(informerClient).apiVersion("networking.istio.io/" + version())
           .informers(IstioTestSupport.NAMESPACE).build();
     }
     return cached;
@@ -27,6 +34,7 @@ class IstioRouterInformerContractTest extends IstioRouterContractTest {
   void stopInformers() {
     if (cached != null) {
       cached.close();
+      informerClient.close();
     }
   }
 

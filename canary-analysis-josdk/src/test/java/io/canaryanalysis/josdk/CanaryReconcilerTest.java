@@ -150,6 +150,8 @@ class CanaryReconcilerTest {
   void tearDown() {
     operator.stop();
     deploymentController.shutdownNow();
+    // Closed before the extension stops the mock server: its shutdown waits at most 10 s for open watches.
+    client.close();
   }
 
   @Test

@@ -54,6 +54,8 @@ class CanaryControllerLeaderElectionTest {
   @AfterEach
   void tearDown() {
     controllers.forEach(CanaryController::close);
+    // Closed before the extension stops the mock server: its shutdown waits at most 10 s for open watches.
+    client.close();
   }
 
   @Test

@@ -48,6 +48,8 @@ class LeaseShardsTest {
   @AfterEach
   void closeAll() {
     controllers.forEach(CanaryController::close);
+    // Closed before the extension stops the mock server: its shutdown waits at most 10 s for open watches.
+    client.close();
   }
 
   @Test

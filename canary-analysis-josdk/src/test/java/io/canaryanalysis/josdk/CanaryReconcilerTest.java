@@ -171,6 +171,9 @@ class CanaryReconcilerTest {
     // The status is the intent: Succeeded is stored first, then the target is scaled down.
     await("Succeeded with the target scaled down", () -> "Succeeded".equals(phase())
         && Integer.valueOf(0).equals(deploymentNamed("podinfo").getSpec().getReplicas()));
+    // Events are delivered after the tick's actions: on a loaded machine the last one lands later.
+    await("the promotion's last event", () -> eventMessages().stream()
+        .anyMatch(m -> m.startsWith("Promotion completed!")));
     assertThat(deploymentNamed("podinfo-primary").getSpec().getTemplate().getSpec().getContainers()
         .get(0).getImage()).isEqualTo(NEW_IMAGE);
     assertThat(traefikWeights()).as("all traffic on the primary").isEqualTo(Map.of("podinfo-primary", 100));

@@ -106,6 +106,9 @@ final class CanaryStateMachine {
       default:
         break;
     }
+    if (input.status().capacityWait() != null && CapacityStep.resume(tick)) {
+      return tick.finish(interval, true);
+    }
     if (!phase.isRunActive() && !revisionChanged(input.status(), input.workload())) {
       return tick.finish(interval, false);
     }

@@ -132,6 +132,8 @@ class CapacitySimulationTest {
         .as("less traffic to the primary is always safe").isNull();
     autoscaler.prepare(minutes(5), at30, true);
     assertThat(autoscaler.routed(minutes(6), at30, io.canaryanalysis.api.TrafficSplit.ALL_PRIMARY))
-        .as("asked for 90s ago, ready now").isNull();
+        .as("asked for 60s ago, still warming up").isEqualTo("routed 100% to the primary with 5/6 replicas ready at PT6M");
+    assertThat(autoscaler.routed(minutes(7), at30, io.canaryanalysis.api.TrafficSplit.ALL_PRIMARY))
+        .as("asked for 2m ago, ready now").isNull();
   }
 }

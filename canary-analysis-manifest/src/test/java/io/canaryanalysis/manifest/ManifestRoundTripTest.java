@@ -203,7 +203,7 @@ class ManifestRoundTripTest {
             "waiting for podinfo-primary.test to carry the traffic: 4/6 replicas ready"))
         .effectiveSplit("3 primary / 1 canary pods").build();
     String yaml = CanaryManifests.toYaml(everything(), status);
-    assertThat(yaml).contains("effectiveSplit: \"3 primary / 1 canary pods\"").contains("move: \"Rollback\"");
+    assertThat(yaml).contains("effectiveSplit: 3 primary / 1 canary pods").contains("move: Rollback");
     assertThat(CanaryManifests.readCanary(yaml).status()).isEqualTo(status);
   }
 

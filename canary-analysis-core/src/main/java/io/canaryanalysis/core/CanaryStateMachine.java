@@ -177,6 +177,7 @@ final class CanaryStateMachine {
     }
     if (phase != CanaryPhase.TERMINATING) {
       t.moveTo(CanaryPhase.TERMINATING);
+      t.capacityWait(null); // the canary goes away: no traffic move waits any more
       t.info("Terminating canary " + t.canaryKey);
       t.act(new Action.ScaleUp());
       return t.finish(retryIn, false);

@@ -1,6 +1,7 @@
 package io.canaryanalysis.core;
 
 import io.canaryanalysis.api.PrimaryCapacity;
+import io.canaryanalysis.api.spec.Strategy;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CapacityWait;
 import java.time.Duration;
@@ -47,12 +48,13 @@ final class CapacityStep {
   }
 
   /**
-   * Before traffic moves to the primary: true when it may move now (the canary has no traffic, or
-   * the primary can carry it). Otherwise the wait starts: the status records it, the primary is
-   * scaled up, and a warning says what the move waits for.
+   * Before traffic moves to the primary: true when it may move now (the canary has no share of the
+   * traffic, only mirrored copies or, for A/B testing, only the requests its match selects; or the
+   * primary can carry it). Otherwise the wait starts: the status records it, the primary is scaled
+   * up, and a warning says what the move waits for.
    */
   static boolean mayMove(Tick t, CapacityWait.Move move) {
-    if (t.routes().canaryWeight() == 0 && !t.routes().mirrored()) {
+    if (t.routes().canaryWeight() == 0 || t.analysis.strategy() == Strategy.AB_TESTING) {
       return true;
     }
     Check check = check(t, null);

@@ -136,4 +136,44 @@ class CapacitySimulationTest {
     assertThat(autoscaler.routed(minutes(7), at30, io.canaryanalysis.api.TrafficSplit.ALL_PRIMARY))
         .as("asked for 2m ago, ready now").isNull();
   }
+
+  @Test
+  void aBlueGreenPromotionWaitsForThePrimaryItsAutoscalerShrankToOnePod() {
+    SimulationResult r = Simulation.of(Podinfo.canary(io.canaryanalysis.api.spec.Analysis.builder()
+            .interval(Podinfo.MINUTE).threshold(2).iterations(2)
+            .metrics(List.of(Podinfo.successRate())).build()))
+        .metric("request-success-rate", (t, weight) -> 100)
+        .newRevisionAt(Duration.ZERO)
+        .primaryAutoscaler(6, 10, Duration.ofSeconds(90))
+        .run(minutes(60));
+    String timeline = describe(r);
+
+    assertThat(r.safetyViolations()).as(timeline).isEmpty();
+    assertThat(r.outcome().phase()).as(timeline).isEqualTo(CanaryPhase.SUCCEEDED);
+    assertThat(r.eventMessages()).as(timeline).containsSubsequence(
+        "Routing all traffic to canary",
+        "Promotion of podinfo.test waiting for podinfo-primary.test to carry the traffic: 1/7 replicas ready",
+        "podinfo-primary.test carries the traffic: 7/7 replicas ready",
+        "Routing all traffic to primary");
+  }
+
+  /**
+   * The simulated autoscalers take the split as the traffic share, which an A/B match is not (the
+   * canary gets only the matched requests), so their safety check does not apply here.
+   */
+  @Test
+  void anAbTestOnlySendsTheMatchedRequestsToTheCanaryAndNeverWaits() {
+    SimulationResult r = Simulation.of(Podinfo.canary(io.canaryanalysis.api.spec.Analysis.builder()
+            .interval(Podinfo.MINUTE).threshold(2).iterations(2)
+            .match(List.of(io.canaryanalysis.api.spec.HttpMatch.headers(java.util.Map.of("x-canary",
+                io.canaryanalysis.api.spec.StringMatch.exact("insider")))))
+            .metrics(List.of(Podinfo.successRate())).build()))
+        .metric("request-success-rate", (t, weight) -> t.compareTo(minutes(3)) < 0 ? 100 : 50)
+        .newRevisionAt(Duration.ZERO)
+        .primaryAutoscaler(6, 10, Duration.ofSeconds(90))
+        .run(minutes(60));
+
+    assertThat(r.outcome().phase()).isEqualTo(CanaryPhase.FAILED);
+    assertThat(r.timeline()).allMatch(t -> t.status().capacityWait() == null);
+  }
 }

@@ -51,10 +51,12 @@ public interface TrafficRouter {
   void setRoutes(Canary canary, TrafficSplit split);
 
   /**
-   * How the router realised {@code split} when its weights are approximate, for example
-   * {@code 3 primary / 1 canary pods} for the replica-ratio {@code kubernetes} router; called after
-   * {@link #setRoutes}, and the engine appends it to the {@code Advance} event. Null (the default)
-   * when the router applies weights exactly.
+   * How the router realises {@code split} when its weights are approximate, for example
+   * {@code 3 primary / 1 canary pods} for the replica-ratio {@code kubernetes} router. The engine
+   * calls it before each status write with the split the status asks for (it becomes
+   * {@code status.effectiveSplit}) and after {@link #setRoutes} for the {@code Advance} event, so it
+   * must describe what {@code setRoutes} achieves for that split in the current world, whether or
+   * not it ran yet. Null (the default) when the router applies weights exactly.
    */
   default String describeSplit(Canary canary, TrafficSplit split) {
     return null;

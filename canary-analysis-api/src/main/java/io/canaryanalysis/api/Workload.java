@@ -32,4 +32,19 @@ public interface Workload {
    * target's own pods so removing the primary causes no outage. Idempotent. Default: nothing.
    */
   default void revert(Canary canary) {}
+
+  /**
+   * Makes the primary able to carry all traffic before it is moved there (a rollback, or a
+   * promotion routing everything to the primary): raises its autoscaler's floor to the replicas
+   * that serve the traffic now and scales it up, recording the original floor so that
+   * {@link #releaseCapacity} restores it. Idempotent; a workload whose snapshot reports no
+   * {@link WorkloadSnapshot#primaryCapacity()} never gets this call. Default: nothing.
+   */
+  default void prepareCapacity(Canary canary) {}
+
+  /**
+   * Restores the floor {@link #prepareCapacity} raised, once traffic is on the primary and the run
+   * has ended. Idempotent: nothing when no floor is raised. Default: nothing.
+   */
+  default void releaseCapacity(Canary canary) {}
 }

@@ -16,6 +16,9 @@ import java.util.Objects;
  *     idempotent scale call)
  * @param primaryRevision the revision last promoted to the primary, so a promotion interrupted by
  *     a crash is repeated and a completed one is not; null when unknown
+ * @param primaryCapacity whether the primary can carry all traffic now (see {@link PrimaryCapacity});
+ *     null when the workload does not scale the primary on demand (no autoscaler): the engine then
+ *     moves traffic to the primary without waiting, as Flagger does
  */
 public record WorkloadSnapshot(
     String revision,
@@ -23,7 +26,8 @@ public record WorkloadSnapshot(
     Readiness canary,
     Readiness primary,
     Integer canaryReplicas,
-    String primaryRevision) {
+    String primaryRevision,
+    PrimaryCapacity primaryCapacity) {
 
   public WorkloadSnapshot {
     Objects.requireNonNull(revision, "revision");
@@ -32,9 +36,15 @@ public record WorkloadSnapshot(
     Objects.requireNonNull(primary, "primary");
   }
 
+  /** A snapshot that does not report the primary's capacity (the earlier canonical constructor). */
+  public WorkloadSnapshot(String revision, Map<String, String> trackedConfigs, Readiness canary,
+      Readiness primary, Integer canaryReplicas, String primaryRevision) {
+    this(revision, trackedConfigs, canary, primary, canaryReplicas, primaryRevision, null);
+  }
+
   /** A snapshot that does not report replicas or the primary's revision. */
   public WorkloadSnapshot(String revision, Map<String, String> trackedConfigs, Readiness canary,
       Readiness primary) {
-    this(revision, trackedConfigs, canary, primary, null, null);
+    this(revision, trackedConfigs, canary, primary, null, null, null);
   }
 }

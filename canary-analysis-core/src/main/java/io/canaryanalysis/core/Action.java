@@ -16,7 +16,7 @@ import java.util.Objects;
  */
 sealed interface Action
     permits Action.SetRoutes, Action.ScaleUp, Action.ScaleToZero, Action.Promote, Action.Revert,
-        Action.FinalizeRoutes, Action.RecordEvent, Action.SendAlert, Action.RunPostRolloutHooks {
+        Action.FinalizeRoutes, Action.PrepareCapacity, Action.ReleaseCapacity, Action.RecordEvent, Action.SendAlert, Action.RunPostRolloutHooks {
 
   /** True for routes, replicas and promotion; false for events and alerts. */
   default boolean changesWorld() {
@@ -39,6 +39,10 @@ sealed interface Action
       return "reverting the workload";
     } else if (this instanceof FinalizeRoutes) {
       return "finalizing the " + routerKind + " routes";
+    } else if (this instanceof PrepareCapacity) {
+      return "scaling up " + target + "-primary to carry the traffic";
+    } else if (this instanceof ReleaseCapacity) {
+      return "restoring the autoscaler floor of " + target + "-primary";
     }
     return getClass().getSimpleName();
   }
@@ -72,6 +76,12 @@ sealed interface Action
 
   /** Point the apex Service back at the target (a deleted canary with revertOnDeletion). */
   record Revert() implements Action {}
+
+  /** Raise the primary's autoscaler floor so it can carry all traffic before traffic moves to it. */
+  record PrepareCapacity() implements Action {}
+
+  /** Restore the floor {@link PrepareCapacity} raised, once traffic is on the primary. */
+  record ReleaseCapacity() implements Action {}
 
   /** Hand all traffic to the primary routes and restore the user's objects (revertOnDeletion). */
   record FinalizeRoutes() implements Action {}

@@ -106,6 +106,9 @@ final class CanaryStateMachine {
       default:
         break;
     }
+    if (input.status().capacityWait() != null && CapacityStep.resume(tick)) {
+      return tick.finish(interval, true);
+    }
     if (!phase.isRunActive() && !revisionChanged(input.status(), input.workload())) {
       return tick.finish(interval, false);
     }
@@ -174,6 +177,7 @@ final class CanaryStateMachine {
     }
     if (phase != CanaryPhase.TERMINATING) {
       t.moveTo(CanaryPhase.TERMINATING);
+      t.capacityWait(null); // the canary goes away: no traffic move waits any more
       t.info("Terminating canary " + t.canaryKey);
       t.act(new Action.ScaleUp());
       return t.finish(retryIn, false);

@@ -1,5 +1,6 @@
 package io.canaryanalysis.core;
 
+import io.canaryanalysis.api.PrimaryCapacity;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.WorkloadSnapshot;
 import io.canaryanalysis.api.status.CanaryPhase;
@@ -14,6 +15,8 @@ import java.util.List;
  * run is active (or serves alone after a failed promotion) and is at zero otherwise; a promotion
  * the status records is repeated when the primary does not run it yet. Traffic is never routed to
  * a canary before it is scaled up, and a canary is never scaled down while it still gets traffic.
+ * A traffic move waiting for the primary's capacity ({@code status.capacityWait}) gets its
+ * scale-up repeated when the workload lost it, and a raised floor is restored once nothing needs it.
  */
 final class Convergence {
   private Convergence() {}
@@ -33,12 +36,26 @@ final class Convergence {
     TrafficSplit routes = Tick.routesOf(status);
     Replicas canary = canaryReplicas(status, workload);
     Integer replicas = workload.canaryReplicas();
+    PrimaryCapacity capacity = workload.primaryCapacity();
+    boolean waiting = status.capacityWait() != null;
+    if (waiting && capacity != null && !capacity.raised()) {
+      actions.add(new Action.PrepareCapacity()); // a scale-up lost to a crash or a failed call
+    }
     if (canary == Replicas.UP && (replicas == null || replicas == 0)) {
       actions.add(new Action.ScaleUp());
     }
-    actions.add(new Action.SetRoutes(routes));
+    if (!waiting) {
+      // While a move to the primary waits for its capacity, the routes stay as they are: the
+      // decision did not change them, and a router that follows replica counts must not resize
+      // the canary to the growing primary.
+      actions.add(new Action.SetRoutes(routes));
+    }
     if (canary == Replicas.ZERO && (replicas == null || replicas > 0)) {
       actions.add(new Action.ScaleToZero());
+    }
+    if (!waiting && capacity != null && capacity.raised() && phase != CanaryPhase.PROMOTING
+        && phase != CanaryPhase.FINALISING) {
+      actions.add(new Action.ReleaseCapacity()); // a raised floor outlived its move
     }
     return actions;
   }

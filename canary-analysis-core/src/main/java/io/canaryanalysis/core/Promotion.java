@@ -6,6 +6,7 @@ import io.canaryanalysis.api.WebhookResult;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CapacityWait;
 
 /** The promotion path: confirm-promotion, Promoting, Finalising, Succeeded, and skipAnalysis (flagger.md §2.6, §2.7, §2.12). */
 final class Promotion {
@@ -41,8 +42,19 @@ final class Promotion {
     t.moveTo(CanaryPhase.PROMOTING);
   }
 
-  /** Promoting: shift traffic back to the primary, all at once or by stepWeightPromotion per tick. */
+  /**
+   * Promoting: shift traffic back to the primary, all at once or by stepWeightPromotion per tick,
+   * once the primary can carry it ({@link CapacityStep}).
+   */
   static void shiftTrafficToPrimary(Tick t) {
+    if (!CapacityStep.mayMove(t, CapacityWait.Move.PROMOTION)) {
+      return;
+    }
+    routeToPrimary(t);
+  }
+
+  /** The promotion's traffic move (see {@link #shiftTrafficToPrimary}). */
+  static void routeToPrimary(Tick t) {
     TrafficSplit routes = t.routes();
     int step = t.analysis.stepWeightPromotion();
     if (step <= 0) {
@@ -63,6 +75,7 @@ final class Promotion {
   /** Finalising: scale the canary to zero and mark the run Succeeded. */
   static void finalise(Tick t) {
     t.act(new Action.ScaleToZero());
+    CapacityStep.release(t);
     t.succeed();
     t.info("Promotion completed! Scaling down " + t.targetKey);
     t.alert(AlertSeverity.INFO, "Canary analysis completed successfully, promotion finished.");

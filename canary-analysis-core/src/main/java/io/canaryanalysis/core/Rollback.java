@@ -3,6 +3,7 @@ package io.canaryanalysis.core;
 import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.TrafficSplit;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckKind;
 import io.canaryanalysis.api.status.FailureReason;
 
@@ -23,6 +24,8 @@ final class Rollback {
   /**
    * Routes all traffic to the primary, scales the canary to zero, and marks the run Failed with
    * {@code reason}. Unlike Flagger, failedChecks is kept so the status shows how the run ended.
+   * When the primary cannot carry the canary's share yet (its autoscaler scaled it down), the run
+   * is Failed at once but the traffic stays until it can ({@link CapacityStep}).
    */
   static void rollback(Tick t, FailureReason reason) {
     int failedChecks = t.failedChecks();
@@ -30,10 +33,20 @@ final class Rollback {
       t.warning("Rolling back " + t.canaryKey + " failed checks threshold reached " + failedChecks);
       t.alert(AlertSeverity.ERROR, "Failed checks threshold reached " + failedChecks);
     }
+    if (!CapacityStep.mayMove(t, CapacityWait.Move.ROLLBACK)) {
+      t.failKeepingTraffic(reason);
+      return;
+    }
+    moveTraffic(t);
+    t.fail(reason);
+  }
+
+  /** The rollback's traffic move: all to the primary, the canary to zero, the raised floor restored. */
+  static void moveTraffic(Tick t) {
     t.setRoutes(TrafficSplit.ALL_PRIMARY);
     t.warning("Canary failed! Scaling down " + t.targetKey);
     t.act(new Action.ScaleToZero());
-    t.fail(reason);
+    CapacityStep.release(t);
   }
 
   /** The canary or primary stayed not ready past the deadline, or failed outright. Alerts, unlike Flagger (#1816). */

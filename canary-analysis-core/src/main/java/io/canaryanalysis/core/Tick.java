@@ -10,6 +10,7 @@ import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.Measurement;
@@ -240,14 +241,32 @@ final class Tick {
 
   /** Ends the run as Failed with {@code reason}; post-rollout hooks are due. */
   void fail(FailureReason reason) {
+    failKeepingTraffic(reason);
+    rollbackDone();
+  }
+
+  /**
+   * Decides the rollback (the run is Failed with {@code reason}) while traffic stays where it is
+   * until the primary can carry it; {@link #rollbackDone} follows when it has moved.
+   */
+  void failKeepingTraffic(FailureReason reason) {
     moveTo(CanaryPhase.FAILED);
     status.iterations(0)
         .lastAppliedSpec(workload().revision())
         .trackedConfigs(workload().trackedConfigs())
         .lastFailure(reason)
-        .notReadySince(null)
-        .pendingPostRollout(CanaryPhase.FAILED);
+        .notReadySince(null);
+  }
+
+  /** The rollback's traffic is on the primary: nothing waits any more, post-rollout hooks are due. */
+  void rollbackDone() {
+    status.capacityWait(null).pendingPostRollout(CanaryPhase.FAILED);
     actions.add(new Action.RunPostRolloutHooks());
+  }
+
+  /** Records (or clears, with null) the traffic move that waits for the primary's capacity. */
+  void capacityWait(CapacityWait wait) {
+    status.capacityWait(wait);
   }
 
   /**
@@ -278,6 +297,7 @@ final class Tick {
         || !a.trackedConfigs().equals(b.trackedConfigs())
         || !Objects.equals(a.lastFailure(), b.lastFailure())
         || a.preRolloutPassed() != b.preRolloutPassed()
-        || a.mirrored() != b.mirrored();
+        || a.mirrored() != b.mirrored()
+        || (a.capacityWait() == null) != (b.capacityWait() == null);
   }
 }

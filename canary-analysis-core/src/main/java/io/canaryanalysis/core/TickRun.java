@@ -158,6 +158,7 @@ final class TickRun implements TickChecks {
    * event). Unless it is PERSISTED, nothing of the decision is performed.
    */
   private TickReport.Outcome write(CanaryStatus next) {
+    next = withEffectiveSplit(next);
     Optional<String> version;
     Instant start = engine.clock.instant();
     try {
@@ -179,6 +180,24 @@ final class TickRun implements TickChecks {
   }
 
   /**
+   * The status with the split the router says it achieves for the status' weights, for routers
+   * whose weights are approximate (null for the others); the earlier value is kept when the router
+   * cannot tell now.
+   */
+  private CanaryStatus withEffectiveSplit(CanaryStatus next) {
+    String split;
+    try {
+      split = router.describeSplit(canary, Tick.routesOf(next));
+    } catch (RuntimeException e) {
+      LOG.debug("canary {}: the {} router could not describe its split: {}", canary.key(),
+          routerKind, e.toString());
+      return next;
+    }
+    return java.util.Objects.equals(split, next.effectiveSplit()) ? next
+        : next.toBuilder().effectiveSplit(split).build();
+  }
+
+  /**
    * Brings the world back to the stored status. Drift (routes that differ from the intent, a
    * canary at zero that should run, a promotion the primary lacks, a canary that should be at
    * zero) is repaired only after a compare-and-set of the stored status succeeded, so an engine
@@ -195,6 +214,8 @@ final class TickRun implements TickChecks {
         boolean known = action instanceof Action.SetRoutes
             ? !router.getRoutes(canary).equals(((Action.SetRoutes) action).split())
             : action instanceof Action.Promote ? snapshot.primaryRevision() != null
+            : action instanceof Action.PrepareCapacity || action instanceof Action.ReleaseCapacity
+                ? snapshot.primaryCapacity() != null
             : snapshot.canaryReplicas() != null;
         if (known) {
           drift.add(action);
@@ -263,6 +284,10 @@ final class TickRun implements TickChecks {
       engine.workload.revert(canary);
     } else if (action instanceof Action.FinalizeRoutes) {
       router.finalizeRoutes(canary);
+    } else if (action instanceof Action.PrepareCapacity) {
+      engine.workload.prepareCapacity(canary);
+    } else if (action instanceof Action.ReleaseCapacity) {
+      engine.workload.releaseCapacity(canary);
     }
   }
 

@@ -9,7 +9,7 @@ package io.canaryanalysis.simulation;
 interface Faults {
 
   /** The side effects of a rollout. */
-  enum Boundary { ROUTES, SCALE_UP, SCALE_TO_ZERO, PROMOTE, STATUS_WRITE }
+  enum Boundary { ROUTES, SCALE_UP, SCALE_TO_ZERO, PROMOTE, STATUS_WRITE, PREPARE_CAPACITY, RELEASE_CAPACITY }
 
   /** Before the effect (nothing happened) or after it (it happened, but the caller does not know). */
   enum Moment { BEFORE, AFTER }

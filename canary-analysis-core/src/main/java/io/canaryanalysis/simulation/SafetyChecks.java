@@ -11,8 +11,9 @@ import java.util.Map;
 /**
  * Watches a simulated rollout for what must never happen, whatever fails: traffic routed to a
  * canary scaled to zero, a canary scaled to zero while it still gets traffic, a promotion after a
- * rollback was decided, a revision promoted twice, and a weight step taken without the analysis at
- * the weight before it.
+ * rollback was decided, a revision promoted twice, a weight step taken without the analysis at
+ * the weight before it, and (with a simulated autoscaler) traffic moved to a primary without the
+ * ready replicas to carry it before the capacity wait's bound.
  */
 final class SafetyChecks {
   private final boolean analysedByMetrics;
@@ -55,6 +56,13 @@ final class SafetyChecks {
       if (times > 1) {
         violations.add("promoted " + revision + " " + times + " times");
       }
+    }
+  }
+
+  /** A violation seen elsewhere (the simulated autoscaler's capacity check). */
+  void violation(String violation) {
+    if (violation != null) {
+      violations.add(violation);
     }
   }
 

@@ -21,6 +21,8 @@ final class SimulatedRouter implements TrafficRouter {
   private final BooleanSupplier canaryScaledUp;
   private TrafficSplit split = TrafficSplit.ALL_PRIMARY;
   private int writes;
+  private SimulatedAutoscaler autoscaler;
+  private SimulationClock clock;
 
   /** {@code validatingRouter}, when not null, is the real router whose {@link #validate} checks apply. */
   SimulatedRouter(String kind, RouterCapabilities capabilities, TrafficRouter validatingRouter,
@@ -58,6 +60,9 @@ final class SimulatedRouter implements TrafficRouter {
     faults.at(Faults.Boundary.ROUTES, Faults.Moment.BEFORE);
     if (!applied.equals(split)) {
       safety.routed(split, applied, canaryScaledUp.getAsBoolean());
+      if (autoscaler != null) {
+        safety.violation(autoscaler.routed(clock.elapsed(), split, applied));
+      }
       split = applied;
       writes++;
     }
@@ -72,6 +77,12 @@ final class SimulatedRouter implements TrafficRouter {
   @Override
   public void finalizeRoutes(Canary canary) {
     split = TrafficSplit.ALL_PRIMARY;
+  }
+
+  /** Checks route changes against the simulated primary autoscaler. */
+  void watchCapacity(SimulatedAutoscaler autoscaler, SimulationClock clock) {
+    this.autoscaler = autoscaler;
+    this.clock = clock;
   }
 
   TrafficSplit split() {

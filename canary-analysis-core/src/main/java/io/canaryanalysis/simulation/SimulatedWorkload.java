@@ -27,6 +27,8 @@ final class SimulatedWorkload implements Workload {
   private boolean canaryScaledUp = true;
   private Duration promotedAt;
   private String primaryRevision;
+  private SimulatedAutoscaler autoscaler;
+  private java.time.Instant start;
 
   /** A scripted revision change. */
   record RevisionChange(Duration at, String revision) {}
@@ -66,6 +68,16 @@ final class SimulatedWorkload implements Workload {
     this.router = router;
   }
 
+  /** Gives the primary (and the canary) an autoscaler. */
+  void autoscaler(SimulatedAutoscaler autoscaler, java.time.Instant start) {
+    this.autoscaler = autoscaler;
+    this.start = start;
+  }
+
+  SimulatedAutoscaler autoscaler() {
+    return autoscaler;
+  }
+
   void markInitialized() {
     initialized = true;
   }
@@ -78,8 +90,28 @@ final class SimulatedWorkload implements Workload {
     Duration now = clock.elapsed();
     Readiness primary = promotedAt != null && primaryAfterPromotion != null
         ? primaryAfterPromotion.at(now.minus(promotedAt)) : primaryReadiness.at(now);
+    io.canaryanalysis.api.PrimaryCapacity capacity = autoscaler == null ? null
+        : autoscaler.observe(now, router.split(), canaryScaledUp, store.status().capacityWait(), start);
     return new WorkloadSnapshot(revision(), Map.of(), canaryReadiness.at(now), primary,
-        canaryScaledUp ? 1 : 0, primaryRevision);
+        canaryScaledUp ? 1 : 0, primaryRevision, capacity);
+  }
+
+  @Override
+  public void prepareCapacity(Canary canary) {
+    faults.at(Faults.Boundary.PREPARE_CAPACITY, Faults.Moment.BEFORE);
+    if (autoscaler != null) {
+      autoscaler.prepare(clock.elapsed(), router.split(), canaryScaledUp);
+    }
+    faults.at(Faults.Boundary.PREPARE_CAPACITY, Faults.Moment.AFTER);
+  }
+
+  @Override
+  public void releaseCapacity(Canary canary) {
+    faults.at(Faults.Boundary.RELEASE_CAPACITY, Faults.Moment.BEFORE);
+    if (autoscaler != null) {
+      autoscaler.release(clock.elapsed(), router.split());
+    }
+    faults.at(Faults.Boundary.RELEASE_CAPACITY, Faults.Moment.AFTER);
   }
 
   @Override

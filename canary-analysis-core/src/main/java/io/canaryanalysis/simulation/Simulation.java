@@ -74,6 +74,9 @@ public final class Simulation {
   private AnalysisObserver observer = AnalysisObserver.none();
   private TrafficTrace traffic;
   private long trafficSeed;
+  private int autoscalerPods;
+  private int autoscalerMax;
+  private Duration autoscalerWarmUp;
   private static final Duration RESTART_DELAY = Duration.ofSeconds(10);
 
   private Simulation(Canary canary) {
@@ -200,6 +203,25 @@ public final class Simulation {
     return this;
   }
 
+  /**
+   * Gives the primary and the canary autoscalers, as with {@code autoscalerRef}: the whole traffic
+   * needs {@code replicas} pods, each side runs the replicas of its share (the primary at most
+   * {@code maxReplicas}), so the primary shrinks while the canary takes traffic; added replicas are
+   * ready {@code warmUp} after they were asked for. The engine then raises the primary's floor and
+   * waits before moving traffic back to it, and the safety checks report any move that gives the
+   * primary more traffic than its ready replicas carry before the wait's bound (the progress
+   * deadline). Default: no autoscaler (the primary keeps its replicas; nothing waits).
+   */
+  public Simulation primaryAutoscaler(int replicas, int maxReplicas, Duration warmUp) {
+    if (replicas < 1 || maxReplicas < 1) {
+      throw new IllegalArgumentException("replicas and maxReplicas must be at least 1");
+    }
+    this.autoscalerPods = replicas;
+    this.autoscalerMax = maxReplicas;
+    this.autoscalerWarmUp = Objects.requireNonNull(warmUp, "warmUp");
+    return this;
+  }
+
   /** Injects faults around every side effect (the crash-consistency tests). */
   Simulation faults(Faults faults) {
     this.faults = Objects.requireNonNull(faults, "faults");
@@ -220,6 +242,14 @@ public final class Simulation {
         faults, safety, workload::canaryScaledUp);
     SimulatedStatusStore store = new SimulatedStatusStore(initialStatus, faults);
     workload.watch(faults, safety, store, router);
+    if (autoscalerWarmUp != null) {
+      int deadline = canary.spec().progressDeadlineSeconds() > 0 ? canary.spec().progressDeadlineSeconds()
+          : io.canaryanalysis.api.spec.CanarySpec.DEFAULT_PROGRESS_DEADLINE_SECONDS;
+      SimulatedAutoscaler autoscaler = new SimulatedAutoscaler(autoscalerPods, autoscalerMax,
+          autoscalerWarmUp, Duration.ofSeconds(deadline));
+      workload.autoscaler(autoscaler, start);
+      router.watchCapacity(autoscaler, clock);
+    }
     List<HookCall> hookCalls = new ArrayList<>();
     Map<String, String> metricByQuery = metricsByQuery();
     MetricProvider provider = metricProvider(clock, router, metricByQuery, safety);
@@ -278,8 +308,11 @@ public final class Simulation {
   private static boolean settled(CanaryStatus status, SimulatedWorkload workload, SimulatedRouter router,
       List<SimulatedWorkload.RevisionChange> schedule, Duration now) {
     CanaryPhase phase = status.phase();
-    if (status.pendingPostRollout() != null) {
+    if (status.pendingPostRollout() != null || status.capacityWait() != null) {
       return false;
+    }
+    if (workload.autoscaler() != null && workload.autoscaler().raised()) {
+      return false; // a raised floor is still to be restored
     }
     // The world must match the stored intent too: a rollback whose route write failed is repaired
     // by the next tick, so the run has not ended yet.

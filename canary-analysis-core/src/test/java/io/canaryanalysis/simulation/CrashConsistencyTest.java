@@ -30,11 +30,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Crash consistency: every rollout is run once without faults, then again with a failure or a
  * crash injected at every side-effect boundary (before and after each route write, scale call,
- * promotion and status write), one at a time, and then in seeded random combinations. Each
+ * promotion, capacity raise and release and status write), one at a time, and then in seeded
+ * random combinations. Each
  * faulty run must end as the uninterrupted one did, with the same revision in the primary and the
  * same sequence of canary weights, and the safety checks must see nothing: no traffic to a canary
  * scaled to zero, no promotion after a rollback, no revision promoted twice, no weight step
- * without the analysis at the weight before.
+ * without the analysis at the weight before, and (the two scenarios with autoscalers) no traffic
+ * moved to a primary without the ready replicas to carry it before the capacity wait's bound.
  */
 class CrashConsistencyTest {
   static final int RANDOM_RUNS_PER_SCENARIO = 250;
@@ -70,6 +72,17 @@ class CrashConsistencyTest {
             .metric("request-success-rate", (t, weight) -> 100)
             .newRevisionAt(Duration.ZERO)
             .newRevisionAt(minutes(4))),
+        Arguments.of("rollback-capacity", (Supplier<Simulation>) () -> Simulation.of(Podinfo.canary(
+                Podinfo.analysis().stepWeight(10).maxWeight(50).threshold(2).build()))
+            .metric("request-success-rate", (t, weight) -> weight >= 30 ? 50 : 100)
+            .primaryAutoscaler(6, 10, Duration.ofSeconds(90))
+            .newRevisionAt(Duration.ZERO)),
+        Arguments.of("promotion-capacity", (Supplier<Simulation>) () -> Simulation.of(Podinfo.canary(
+                Podinfo.analysis().stepWeight(25).maxWeight(50)
+                    .webhooks(List.of(hook("notify", WebhookType.POST_ROLLOUT))).build()))
+            .metric("request-success-rate", (t, weight) -> 100)
+            .primaryAutoscaler(6, 10, Duration.ofSeconds(90))
+            .newRevisionAt(Duration.ZERO)),
         Arguments.of("judge-rollback", (Supplier<Simulation>) () -> Simulation.of(Podinfo.canary(
                 Podinfo.analysis().stepWeight(10).maxWeight(50).threshold(2)
                     .metrics(List.of(MetricCheck.builder("errors").judge(JudgeSpec.alpha(0.01)).build())).build()))

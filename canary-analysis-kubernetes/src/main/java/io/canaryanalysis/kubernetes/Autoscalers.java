@@ -39,6 +39,10 @@ final class Autoscalers {
   static final String SCALED_OBJECT = "ScaledObject";
   /** KEDA's annotation that holds a ScaledObject's target at a fixed replica count. */
   static final String KEDA_PAUSED_REPLICAS = "autoscaling.keda.sh/paused-replicas";
+  /** On the primary autoscaler: its floor before the engine raised it ({@code ""} for none). */
+  static final String ORIGINAL_MIN_ANNOTATION = "canary-analysis.io/original-min-replicas";
+  /** On the primary autoscaler: the floor the engine raised it to, so traffic can move to the primary. */
+  static final String CAPACITY_FLOOR_ANNOTATION = "canary-analysis.io/capacity-floor";
   static final ResourceDefinitionContext SCALED_OBJECTS = new ResourceDefinitionContext.Builder()
       .withGroup("keda.sh").withVersion("v1alpha1").withKind(SCALED_OBJECT)
       .withPlural("scaledobjects").withNamespaced(true).build();
@@ -112,6 +116,191 @@ final class Autoscalers {
     });
   }
 
+  /**
+   * The primary autoscaler's bounds and the floor the engine raised, or null without an
+   * autoscalerRef or before the primary autoscaler exists.
+   *
+   * @param maxReplicas the most replicas it may give the primary
+   * @param raisedFloor the floor {@link #raiseFloor} set, or null when none is raised
+   */
+  record PrimaryScaler(int maxReplicas, Integer raisedFloor) {}
+
+  PrimaryScaler primaryScaler(Canary canary) {
+    AutoscalerRef ref = canary.spec().autoscalerRef();
+    if (ref == null) {
+      return null;
+    }
+    if (isScaledObject(ref)) {
+      GenericKubernetesResource so = getScaledObject(canary, primaryName(ref));
+      if (so == null) {
+        return null;
+      }
+      Object max = spec(so).get("maxReplicaCount");
+      return new PrimaryScaler(max instanceof Number n ? n.intValue() : 100, // KEDA's default
+          floor(so.getMetadata().getAnnotations()));
+    }
+    String name = primaryName(ref);
+    HorizontalPodAutoscaler hpa = calls.get(HorizontalPodAutoscaler.class, canary.namespace(), name,
+        "HorizontalPodAutoscaler " + KubeCalls.key(name, canary.namespace()));
+    if (hpa == null || hpa.getSpec() == null) {
+      return null;
+    }
+    Integer max = hpa.getSpec().getMaxReplicas();
+    return new PrimaryScaler(max == null ? Integer.MAX_VALUE : max, floor(hpa.getMetadata().getAnnotations()));
+  }
+
+  /**
+   * Raises the primary autoscaler's floor to {@code needed} (capped by its maximum, never below its
+   * own floor), keeping the original in {@value #ORIGINAL_MIN_ANNOTATION} so {@link #restoreFloor}
+   * is idempotent and survives a crash. A floor already raised is kept (and put back if something
+   * lowered it). Returns the raised floor, or null without a primary autoscaler.
+   */
+  Integer raiseFloor(Canary canary, int needed) {
+    AutoscalerRef ref = canary.spec().autoscalerRef();
+    if (ref == null) {
+      return null;
+    }
+    Integer[] floor = new Integer[1];
+    String name = primaryName(ref);
+    if (isScaledObject(ref)) {
+      if (getScaledObject(canary, name) == null) {
+        return null;
+      }
+      writeScaledObject(canary, name, false, null, so -> {
+        Map<String, Object> spec = new LinkedHashMap<>(spec(so));
+        Integer min = spec.get("minReplicaCount") instanceof Number n ? n.intValue() : null;
+        int max = spec.get("maxReplicaCount") instanceof Number n ? n.intValue() : 100;
+        boolean changed = raise(so.getMetadata(), min, max, needed, floor);
+        if (!Objects.equals(min, floor[0])) {
+          spec.put("minReplicaCount", floor[0]);
+          so.setAdditionalProperty("spec", spec);
+          changed = true;
+        }
+        return changed;
+      });
+      return floor[0];
+    }
+    String what = "HorizontalPodAutoscaler " + KubeCalls.key(name, canary.namespace());
+    if (calls.get(HorizontalPodAutoscaler.class, canary.namespace(), name, what) == null) {
+      return null;
+    }
+    calls.update(HorizontalPodAutoscaler.class, canary.namespace(), name, what, hpa -> {
+      Integer min = hpa.getSpec().getMinReplicas();
+      Integer max = hpa.getSpec().getMaxReplicas();
+      boolean changed = raise(hpa.getMetadata(), min, max == null ? Integer.MAX_VALUE : max, needed, floor);
+      if (!Objects.equals(min, floor[0])) {
+        hpa.getSpec().setMinReplicas(floor[0]);
+        changed = true;
+      }
+      if (changed) {
+        LOG.info("Raised the floor of {} to {} replicas for canary {}", what, floor[0], canary.key());
+      }
+      return changed;
+    });
+    return floor[0];
+  }
+
+  /** Records the raise on {@code meta} (once) and puts the floor in {@code floor[0]}. */
+  private static boolean raise(io.fabric8.kubernetes.api.model.ObjectMeta meta, Integer min, int max,
+      int needed, Integer[] floor) {
+    Integer raised = floor(meta.getAnnotations());
+    if (raised != null) {
+      floor[0] = Math.max(raised, min == null ? 0 : min);
+      return false;
+    }
+    floor[0] = Math.max(Math.min(needed, max), min == null ? 1 : min);
+    Map<String, String> annotations = new LinkedHashMap<>(ConfigTracker.orEmpty(meta.getAnnotations()));
+    annotations.put(ORIGINAL_MIN_ANNOTATION, min == null ? "" : Integer.toString(min));
+    annotations.put(CAPACITY_FLOOR_ANNOTATION, Integer.toString(floor[0]));
+    meta.setAnnotations(annotations);
+    return true;
+  }
+
+  /** Puts the floor {@link #raiseFloor} raised back to the original, and forgets the raise. Idempotent. */
+  void restoreFloor(Canary canary) {
+    AutoscalerRef ref = canary.spec().autoscalerRef();
+    if (ref == null) {
+      return;
+    }
+    String name = primaryName(ref);
+    if (isScaledObject(ref)) {
+      GenericKubernetesResource current = getScaledObject(canary, name);
+      if (current == null || floor(current.getMetadata().getAnnotations()) == null) {
+        return;
+      }
+      writeScaledObject(canary, name, false, null, so -> {
+        Map<String, String> annotations = ConfigTracker.orEmpty(so.getMetadata().getAnnotations());
+        if (!annotations.containsKey(CAPACITY_FLOOR_ANNOTATION)) {
+          return false;
+        }
+        Integer original = original(annotations);
+        Map<String, Object> spec = new LinkedHashMap<>(spec(so));
+        if (original == null) {
+          spec.remove("minReplicaCount");
+        } else {
+          spec.put("minReplicaCount", original);
+        }
+        so.setAdditionalProperty("spec", spec);
+        forget(so.getMetadata());
+        return true;
+      });
+      return;
+    }
+    String what = "HorizontalPodAutoscaler " + KubeCalls.key(name, canary.namespace());
+    HorizontalPodAutoscaler current = calls.get(HorizontalPodAutoscaler.class, canary.namespace(), name, what);
+    if (current == null || floor(current.getMetadata().getAnnotations()) == null) {
+      return;
+    }
+    calls.update(HorizontalPodAutoscaler.class, canary.namespace(), name, what, hpa -> {
+      Map<String, String> annotations = ConfigTracker.orEmpty(hpa.getMetadata().getAnnotations());
+      if (!annotations.containsKey(CAPACITY_FLOOR_ANNOTATION)) {
+        return false;
+      }
+      hpa.getSpec().setMinReplicas(original(annotations));
+      forget(hpa.getMetadata());
+      LOG.info("Restored the floor of {} to {} for canary {}", what, hpa.getSpec().getMinReplicas(),
+          canary.key());
+      return true;
+    });
+  }
+
+  private static Integer floor(Map<String, String> annotations) {
+    return parse(ConfigTracker.orEmpty(annotations).get(CAPACITY_FLOOR_ANNOTATION));
+  }
+
+  private static Integer original(Map<String, String> annotations) {
+    return parse(annotations.get(ORIGINAL_MIN_ANNOTATION));
+  }
+
+  private static Integer parse(String value) {
+    if (value == null || value.isBlank()) {
+      return null;
+    }
+    try {
+      return Integer.parseInt(value.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** A promotion copied a new floor while one is raised: that copy is what restoring puts back. */
+  private static boolean keepOriginal(io.fabric8.kubernetes.api.model.ObjectMeta meta, Integer copied) {
+    Map<String, String> annotations = new LinkedHashMap<>(ConfigTracker.orEmpty(meta.getAnnotations()));
+    String value = copied == null ? "" : Integer.toString(copied);
+    if (value.equals(annotations.put(ORIGINAL_MIN_ANNOTATION, value))) {
+      return false;
+    }
+    meta.setAnnotations(annotations);
+    return true;
+  }
+
+  private static void forget(io.fabric8.kubernetes.api.model.ObjectMeta meta) {
+    Map<String, String> annotations = new LinkedHashMap<>(ConfigTracker.orEmpty(meta.getAnnotations()));
+    annotations.remove(CAPACITY_FLOOR_ANNOTATION);
+    annotations.remove(ORIGINAL_MIN_ANNOTATION);
+    meta.setAnnotations(ConfigTracker.nullIfEmpty(annotations));
+  }
+
   static boolean isScaledObject(AutoscalerRef ref) {
     return SCALED_OBJECT.equals(ref.kind());
   }
@@ -183,8 +372,16 @@ final class Autoscalers {
             return false;
           }
           boolean changed = false;
-          if (!Objects.equals(current.getSpec(), spec)) {
-            current.setSpec(spec);
+          Integer floor = floor(current.getMetadata().getAnnotations());
+          HorizontalPodAutoscalerSpec wanted = spec;
+          if (floor != null) {
+            // A raised floor outlives the promotion's copy: the copied floor becomes the original.
+            wanted = calls.client().getKubernetesSerialization().clone(spec);
+            wanted.setMinReplicas(Math.max(floor, spec.getMinReplicas() == null ? 1 : spec.getMinReplicas()));
+            changed |= keepOriginal(current.getMetadata(), spec.getMinReplicas());
+          }
+          if (!Objects.equals(current.getSpec(), wanted)) {
+            current.setSpec(wanted);
             changed = true;
           }
           if (!labels.equals(ConfigTracker.orEmpty(current.getMetadata().getLabels()))) {
@@ -315,10 +512,22 @@ final class Autoscalers {
           return so;
         },
         current -> {
-          if (!copySpec || spec.equals(spec(current))) {
+          if (!copySpec) {
             return false;
           }
-          current.setAdditionalProperty("spec", spec);
+          Integer floor = floor(current.getMetadata().getAnnotations());
+          Map<String, Object> wanted = spec;
+          boolean changed = false;
+          if (floor != null) {
+            wanted = new LinkedHashMap<>(spec);
+            Integer copied = spec.get("minReplicaCount") instanceof Number n ? n.intValue() : null;
+            wanted.put("minReplicaCount", Math.max(floor, copied == null ? 0 : copied));
+            changed = keepOriginal(current.getMetadata(), copied);
+          }
+          if (wanted.equals(spec(current))) {
+            return changed;
+          }
+          current.setAdditionalProperty("spec", wanted);
           return true;
         });
   }

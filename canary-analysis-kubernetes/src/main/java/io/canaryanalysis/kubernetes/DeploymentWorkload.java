@@ -1,5 +1,6 @@
 package io.canaryanalysis.kubernetes;
 
+import io.canaryanalysis.api.PrimaryCapacity;
 import io.canaryanalysis.api.ProviderException;
 import io.canaryanalysis.api.Readiness;
 import io.canaryanalysis.api.Workload;
@@ -48,6 +49,10 @@ import org.slf4j.LoggerFactory;
  *       {@value #REPLICAS_ANNOTATION}; scaling up and promotion restore them.
  *   <li>{@link #revert} (a canary deleted with {@code revertOnDeletion}) points the apex Service
  *       back at the target's pods and releases it from the Canary, so it survives the Canary.
+ *   <li>Under an autoscaler the snapshot reports the primary's capacity; before traffic moves back
+ *       to it, {@link #prepareCapacity} raises the primary autoscaler's floor (the original kept in
+ *       {@code canary-analysis.io/original-min-replicas}) and scales the primary up;
+ *       {@link #releaseCapacity} restores the floor once the traffic is on the primary.
  * </ul>
  *
  * <p>Every write is a create or a full update guarded by the resourceVersion that was read,
@@ -257,7 +262,86 @@ public final class DeploymentWorkload implements Workload {
       }
     }
     return new WorkloadSnapshot(revision, tracked, canaryReadiness, primaryReadiness,
-        target.getSpec().getReplicas(), primaryRevision);
+        target.getSpec().getReplicas(), primaryRevision, capacity(canary, target, primary));
+  }
+
+  /**
+   * Whether the primary can carry all traffic, for a primary under an autoscaler (without one the
+   * primary keeps its replicas while the canary runs, so nothing is reported and nothing waits): its
+   * available replicas against the floor raised for the move, or before the raise against the
+   * replicas serving the traffic now (the primary's plus the canary's available ones), capped by
+   * the autoscaler's maximum.
+   */
+  private PrimaryCapacity capacity(Canary canary, Deployment target, Deployment primary) {
+    if (primary == null || canary.spec().autoscalerRef() == null) {
+      return null;
+    }
+    Autoscalers.PrimaryScaler scaler = autoscalers.primaryScaler(canary);
+    if (scaler == null) {
+      return null;
+    }
+    int ready = available(primary);
+    if (scaler.raisedFloor() != null) {
+      return new PrimaryCapacity(ready, scaler.raisedFloor(), true);
+    }
+    return new PrimaryCapacity(ready, servingReplicas(target, primary, scaler), false);
+  }
+
+  /** The replicas serving the traffic now, capped by the primary autoscaler's maximum. */
+  private static int servingReplicas(Deployment target, Deployment primary, Autoscalers.PrimaryScaler scaler) {
+    Integer targetReplicas = target.getSpec().getReplicas();
+    int canaryReady = targetReplicas == null || targetReplicas == 0 ? 0 : available(target);
+    int primaryReplicas = Math.max(available(primary),
+        primary.getSpec().getReplicas() == null ? 1 : primary.getSpec().getReplicas());
+    return (int) Math.min(scaler.maxReplicas(), (long) primaryReplicas + canaryReady);
+  }
+
+  private static int available(Deployment deployment) {
+    Integer available = deployment.getStatus() == null ? null : deployment.getStatus().getAvailableReplicas();
+    return available == null ? 0 : available;
+  }
+
+  /**
+   * Raises the primary autoscaler's floor to the replicas serving the traffic now and scales the
+   * primary to it at once (the autoscaler would within its sync period; it never goes under its
+   * floor). Nothing without an autoscaler or for a DaemonSet.
+   */
+  @Override
+  public void prepareCapacity(Canary canary) {
+    if (isDaemonSet(canary) || canary.spec().autoscalerRef() == null) {
+      return;
+    }
+    Deployment target = target(canary);
+    String primaryName = primaryName(canary);
+    String what = "deployment " + describe(primaryName, canary);
+    Deployment primary = calls.get(Deployment.class, canary.namespace(), primaryName, what);
+    Autoscalers.PrimaryScaler scaler = autoscalers.primaryScaler(canary);
+    if (primary == null || scaler == null) {
+      return;
+    }
+    Integer floor = autoscalers.raiseFloor(canary, servingReplicas(target, primary, scaler));
+    if (floor == null) {
+      return;
+    }
+    calls.update(Deployment.class, canary.namespace(), primaryName, what, p -> {
+      Integer replicas = p.getSpec().getReplicas();
+      if (replicas != null && replicas >= floor) {
+        return false;
+      }
+      LOG.info("Scaling up deployment {} from {} to {} replicas to carry the traffic of canary {}",
+          describe(primaryName, canary), replicas, floor, canary.key());
+      p.getSpec().setReplicas(floor);
+      return true;
+    });
+  }
+
+  /** Restores the primary autoscaler's floor; the autoscaler then sizes the primary to its load. */
+  @Override
+  public void releaseCapacity(Canary canary) {
+    if (isDaemonSet(canary)) {
+      return;
+    }
+    autoscalers.restoreFloor(canary);
   }
 
   @Override

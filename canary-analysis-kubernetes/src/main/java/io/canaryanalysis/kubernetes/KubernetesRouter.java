@@ -170,6 +170,26 @@ public final class KubernetesRouter implements TrafficRouter {
           + "DaemonSet does not have; use blue/green (spec.analysis.iterations)", false);
     }
     Deployment primary = primary(canary);
+    if (weight > 0 && weight < 100) {
+      requireTrafficLabel(canary, t, primary);
+    }
+    ReplicaSplit next = plan(t, primary, current, weight);
+    int wanted = next.canary();
+    if (weight == 0) {
+      writeApex(canary, t, next); // traffic off the canary before it is resized
+      scaleCanary(canary, wanted);
+    } else {
+      scaleCanary(canary, wanted); // the canary has its pods before the apex selects them
+      writeApex(canary, t, next);
+    }
+  }
+
+  /**
+   * The pods that carry {@code weight}: the primary keeps its replicas; the canary runs the nearest
+   * share in between, the primary's size (or its own earlier size) at 100, and at 0 goes back to
+   * the size it had before the router first resized it (the workload scales it to zero after).
+   */
+  private ReplicaSplit plan(Target t, Deployment primary, ReplicaSplit current, int weight) {
     int primaryReplicas = replicas(primary);
     int canaryReplicas = replicas(t.deployment);
     int before = current != null && current.pods() && current.before() > 0 ? current.before()
@@ -181,31 +201,31 @@ public final class KubernetesRouter implements TrafficRouter {
     } else if (weight == 100) {
       wanted = Math.min(maxCanaryReplicas, Math.max(Math.max(primaryReplicas, before), 1));
     } else {
-      requireTrafficLabel(canary, t, primary);
       wanted = ReplicaSplit.canaryReplicasFor(primaryReplicas, weight, maxCanaryReplicas);
     }
-    ReplicaSplit next = new ReplicaSplit(weight, primaryReplicas, wanted, weight == 0 ? 0 : before, true);
-    if (weight == 0) {
-      writeApex(canary, t, next); // traffic off the canary before it is resized
-      scaleCanary(canary, wanted);
-    } else {
-      scaleCanary(canary, wanted); // the canary has its pods before the apex selects them
-      writeApex(canary, t, next);
-    }
+    return new ReplicaSplit(weight, primaryReplicas, wanted, weight == 0 ? 0 : before, true);
   }
 
+  /**
+   * The pods that take traffic for {@code split}, computed from the live replica counts the way
+   * {@link #setRoutes} sizes them, so it is the same before the write (the engine puts it in
+   * {@code status.effectiveSplit}) and after it (the Advance event):
+   * {@code 3 primary / 1 canary pods}. Null for blue/green, where the apex stays on the primary.
+   */
   @Override
   public String describeSplit(Canary canary, TrafficSplit split) {
-    if (!replicaRatio(canary)) {
+    if (!replicaRatio(canary) || split.mirrored()) {
+      return null;
+    }
+    Target t = target(canary);
+    if (t.deployment == null) {
       return null;
     }
     Service apex = calls.get(Service.class, canary.namespace(), canary.spec().serviceName(), apexWhat(canary));
-    ReplicaSplit record = apex == null ? null : ReplicaSplit.of(apex);
-    if (record == null || !record.pods()) {
-      return null;
-    }
-    int primaryPods = record.weight() == 100 ? 0 : record.primary();
-    int canaryPods = record.weight() == 0 ? 0 : record.canary();
+    ReplicaSplit current = apex == null ? null : ReplicaSplit.of(apex);
+    ReplicaSplit plan = plan(t, primary(canary), current, split.canaryWeight());
+    int primaryPods = plan.weight() == 100 ? 0 : plan.primary();
+    int canaryPods = plan.weight() == 0 ? 0 : plan.canary();
     return primaryPods + " primary / " + canaryPods + " canary pods";
   }
 

@@ -23,6 +23,7 @@ import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
 import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.JudgeStep;
@@ -365,6 +366,17 @@ final class ManifestWriter {
       }
       s.put("checks", checks);
     }
+    if (status.capacityWait() != null) {
+      CapacityWait wait = status.capacityWait();
+      Map<String, Object> w = new LinkedHashMap<>();
+      w.put("move", wait.move().manifestValue());
+      putTime(w, "since", wait.since());
+      w.put("readyReplicas", wait.readyReplicas());
+      w.put("neededReplicas", wait.neededReplicas());
+      put(w, "message", wait.message().isEmpty() ? null : wait.message());
+      s.put("capacityWait", w);
+    }
+    put(s, "effectiveSplit", status.effectiveSplit());
     return s;
   }
 

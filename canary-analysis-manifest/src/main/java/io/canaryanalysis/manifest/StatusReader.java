@@ -2,6 +2,7 @@ package io.canaryanalysis.manifest;
 
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.status.CanaryPhase;
+import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.JudgeStep;
@@ -20,7 +21,8 @@ import java.util.stream.Collectors;
 /**
  * Reads {@code status} of a stored Canary: Flagger's fields plus this project's extensions
  * ({@code lastFailure}, {@code lastAnalysisTime}, {@code notReadySince}, {@code preRolloutPassed},
- * {@code mirrored}, {@code pendingPostRollout}, {@code decision}).
+ * {@code mirrored}, {@code pendingPostRollout}, {@code decision}, {@code checks},
+ * {@code capacityWait}, {@code effectiveSplit}).
  */
 final class StatusReader {
   /** Flagger status fields the model does not keep: reported as notices, not errors, so stored canaries load. */
@@ -82,6 +84,11 @@ final class StatusReader {
       }
     }
     b.checks(checks);
+    Fields wait = s.object("capacityWait");
+    if (wait != null) {
+      b.capacityWait(capacityWait(wait));
+    }
+    b.effectiveSplit(s.string("effectiveSplit"));
     for (String field : FLAGGER_FIELDS_NOT_KEPT) {
       if (s.take(field) != null) {
         s.problems().notice(s.pathOf(field), "not kept by canary-analysis; ignored");
@@ -139,6 +146,35 @@ final class StatusReader {
     }
     c.finish();
     return name == null ? null : new CheckStatus(name, Math.max(0, errors), measurements, judge);
+  }
+
+  private static CapacityWait capacityWait(Fields w) {
+    CapacityWait.Move move = null;
+    if (w.has("move")) {
+      move = w.choice("move", CapacityWait.Move.values(), CapacityWait.Move::manifestValue, null);
+    } else {
+      w.take("move");
+      w.required("move");
+    }
+    boolean hasSince = w.has("since");
+    var since = w.timestamp("since");
+    if (!hasSince) {
+      w.required("since");
+    }
+    int ready = w.integer("readyReplicas", 0);
+    int needed = w.integer("neededReplicas", 0);
+    if (ready < 0) {
+      w.error("readyReplicas", "must not be negative");
+    }
+    if (needed < 0) {
+      w.error("neededReplicas", "must not be negative");
+    }
+    String message = w.string("message");
+    w.finish();
+    if (move == null || since == null) {
+      return null;
+    }
+    return new CapacityWait(move, since, Math.max(0, ready), Math.max(0, needed), message);
   }
 
   private static long count(Fields f, String field) {

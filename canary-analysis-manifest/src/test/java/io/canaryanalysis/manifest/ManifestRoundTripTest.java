@@ -1,6 +1,7 @@
 package io.canaryanalysis.manifest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.spec.AlertRef;
@@ -191,6 +192,31 @@ class ManifestRoundTripTest {
     assertThat(back.status()).isEqualTo(fullStatus());
     CanaryStatus initial = CanaryStatus.initial();
     assertThat(CanaryManifests.readCanary(CanaryManifests.toYaml(everything(), initial)).status()).isEqualTo(initial);
+  }
+
+  @Test
+  void theCapacityWaitAndTheEffectiveSplitRoundTrip() {
+    CanaryStatus status = fullStatus().toBuilder()
+        .capacityWait(new io.canaryanalysis.api.status.CapacityWait(
+            io.canaryanalysis.api.status.CapacityWait.Move.ROLLBACK,
+            java.time.Instant.parse("2024-05-01T10:03:00Z"), 4, 6,
+            "waiting for podinfo-primary.test to carry the traffic: 4/6 replicas ready"))
+        .effectiveSplit("3 primary / 1 canary pods").build();
+    String yaml = CanaryManifests.toYaml(everything(), status);
+    assertThat(yaml).contains("effectiveSplit: 3 primary / 1 canary pods").contains("move: Rollback");
+    assertThat(CanaryManifests.readCanary(yaml).status()).isEqualTo(status);
+  }
+
+  @Test
+  void aBrokenCapacityWaitIsReportedWithItsPaths() {
+    String yaml = CanaryManifests.toYaml(everything()) + "status:\n  capacityWait:\n    move: Sideways\n"
+        + "    readyReplicas: -1\n    neededReplicas: 6\n  effectiveSplit: 3\n";
+    assertThatThrownBy(() -> CanaryManifests.readCanary(yaml))
+        .isInstanceOf(ManifestException.class)
+        .hasMessageContaining("status.capacityWait.move")
+        .hasMessageContaining("status.capacityWait.since: required")
+        .hasMessageContaining("status.capacityWait.readyReplicas: must not be negative")
+        .hasMessageContaining("status.effectiveSplit");
   }
 
   @Test

@@ -141,6 +141,11 @@ class DeployManifestsTest {
     assertThat(defaultView).containsExactly("Status=.status.phase", "Weight=.status.canaryWeight",
         "FailedChecks=.status.failedChecks", "LastTransitionTime=.status.lastTransitionTime",
         "Reason=.status.lastFailure.message");
+    List<String> wide = new ArrayList<>();
+    for (JsonNode column : columns) {
+      wide.add(column.get("name").asText() + "=" + column.get("jsonPath").asText());
+    }
+    assertThat(wide).contains("Split=.status.effectiveSplit");
   }
 
   @Test
@@ -198,8 +203,12 @@ class DeployManifestsTest {
         "status.lastFailure.kind", "status.lastFailure.check", "status.lastFailure.value",
         "status.lastFailure.bound", "status.lastFailure.message", "status.lastFailure.time",
         "status.lastAnalysisTime", "status.notReadySince", "status.preRolloutPassed",
-        "status.mirrored", "status.pendingPostRollout", "status.decision");
+        "status.mirrored", "status.pendingPostRollout", "status.decision",
+        "status.capacityWait.move", "status.capacityWait.since", "status.capacityWait.readyReplicas",
+        "status.capacityWait.neededReplicas", "status.capacityWait.message", "status.effectiveSplit");
     assertThat(paths.stream().filter(p -> Schema.at(schema, p) == null)).isEmpty();
+    assertThat(Schema.at(schema, "status.capacityWait.move").get("enum")).extracting(JsonNode::asText)
+        .containsExactly("Rollback", "Promotion");
     assertThat(Schema.at(schema, "status.phase").get("enum")).extracting(JsonNode::asText)
         .contains("Initializing", "Initialized", "Waiting", "Progressing", "WaitingPromotion",
             "Promoting", "Finalising", "Succeeded", "Failed", "Terminating", "Terminated");
@@ -224,6 +233,10 @@ class DeployManifestsTest {
         .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").trackedConfigs(Map.of("configmap/env", "abc"))
         .lastTransitionTime(time).lastAnalysisTime(time).notReadySince(time).preRolloutPassed(true)
         .mirrored(true).pendingPostRollout(io.canaryanalysis.api.status.CanaryPhase.FAILED).decision(9)
+        .capacityWait(new io.canaryanalysis.api.status.CapacityWait(
+            io.canaryanalysis.api.status.CapacityWait.Move.PROMOTION, time, 3, 6,
+            "waiting for podinfo-primary.test to carry the traffic: 3/6 replicas ready"))
+        .effectiveSplit("3 primary / 1 canary pods")
         .checks(List.of(new io.canaryanalysis.api.status.CheckStatus("request-success-rate", 1,
             List.of(new io.canaryanalysis.api.status.Measurement(time,
                 io.canaryanalysis.api.status.OutcomeClass.FAIL, 53.4, ">= 99")), null)))

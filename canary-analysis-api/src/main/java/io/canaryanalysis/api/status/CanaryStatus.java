@@ -40,6 +40,11 @@ import java.util.Optional;
  * @param checks extension: per metric check of the current run, its recent measurements (value,
  *     bound, outcome class, time), its consecutive provider errors and a judge's evidence; reset
  *     when a run starts
+ * @param capacityWait extension: a decided traffic move to the primary that waits until the primary
+ *     can carry all traffic (see {@link CapacityWait}); null when nothing waits
+ * @param effectiveSplit extension: the split the router achieved, for routers whose weights are
+ *     approximate ({@code 3 primary / 1 canary pods} for the replica-ratio {@code kubernetes}
+ *     router); null for routers that apply weights exactly
  */
 public record CanaryStatus(
     CanaryPhase phase,
@@ -58,7 +63,9 @@ public record CanaryStatus(
     boolean mirrored,
     CanaryPhase pendingPostRollout,
     int decision,
-    List<CheckStatus> checks) {
+    List<CheckStatus> checks,
+    CapacityWait capacityWait,
+    String effectiveSplit) {
 
   public CanaryStatus {
     checks = checks == null ? List.of() : List.copyOf(checks);
@@ -67,7 +74,18 @@ public record CanaryStatus(
     conditions = conditions == null ? List.of() : List.copyOf(conditions);
   }
 
-  /** The form without {@code checks} (the earlier canonical constructor). */
+  /** The form without {@code capacityWait} and {@code effectiveSplit} (the earlier canonical constructor). */
+  public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
+      String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
+      Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
+      Instant lastAnalysisTime, Instant notReadySince, boolean preRolloutPassed, boolean mirrored,
+      CanaryPhase pendingPostRollout, int decision, List<CheckStatus> checks) {
+    this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
+        trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
+        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, null, null);
+  }
+
+  /** The form without {@code checks}. */
   public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
       String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
       Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
@@ -75,7 +93,7 @@ public record CanaryStatus(
       CanaryPhase pendingPostRollout, int decision) {
     this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
         trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
-        preRolloutPassed, mirrored, pendingPostRollout, decision, null);
+        preRolloutPassed, mirrored, pendingPostRollout, decision, null, null, null);
   }
 
   /** What the status keeps about the metric check named {@code name} in this run, if anything. */
@@ -116,6 +134,8 @@ public record CanaryStatus(
     b.pendingPostRollout = pendingPostRollout;
     b.decision = decision;
     b.checks = checks;
+    b.capacityWait = capacityWait;
+    b.effectiveSplit = effectiveSplit;
     return b;
   }
 
@@ -138,8 +158,20 @@ public record CanaryStatus(
     private CanaryPhase pendingPostRollout;
     private int decision;
     private List<CheckStatus> checks = List.of();
+    private CapacityWait capacityWait;
+    private String effectiveSplit;
 
     private Builder() {}
+
+    public Builder capacityWait(CapacityWait capacityWait) {
+      this.capacityWait = capacityWait;
+      return this;
+    }
+
+    public Builder effectiveSplit(String effectiveSplit) {
+      this.effectiveSplit = effectiveSplit;
+      return this;
+    }
 
     public Builder checks(List<CheckStatus> checks) {
       this.checks = checks;
@@ -230,7 +262,7 @@ public record CanaryStatus(
       return new CanaryStatus(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec,
           lastPromotedSpec, trackedConfigs, lastTransitionTime, conditions, lastFailure,
           lastAnalysisTime, notReadySince, preRolloutPassed, mirrored, pendingPostRollout, decision,
-          checks);
+          checks, capacityWait, effectiveSplit);
     }
   }
 }

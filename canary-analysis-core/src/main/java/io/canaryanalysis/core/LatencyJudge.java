@@ -46,6 +46,7 @@ final class LatencyJudge {
         bounds.add(le);
       }
     }
+    bounds.sort(null);
     return bounds;
   }
 

@@ -37,8 +37,8 @@ sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.Set
    */
   record Histograms(Map<Double, Double> canary, Map<Double, Double> primary) implements MetricOutcome {
     public Histograms {
-      canary = Map.copyOf(canary);
-      primary = Map.copyOf(primary);
+      canary = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(canary));
+      primary = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(primary));
     }
   }
 }

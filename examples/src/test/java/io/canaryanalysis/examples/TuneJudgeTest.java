@@ -106,9 +106,12 @@ class TuneJudgeTest {
     RunnerOutput run = RunnerOutput.run("tune", "--json", "latency", "--runs", "200", "--seed", "5", "--judge", "0.01");
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode r = JSON.readTree(run.out());
-    // The canary's P99 (400 ms) stays under the rule's 500 ms bound; the histograms show the slower tail.
-    assertThat(r.path("rolledBack").path("rate").asDouble()).isLessThan(0.05);
-    assertThat(r.path("judge").path("rolledBack").path("rate").asDouble()).isGreaterThan(0.5);
+    // The canary's P99 (400 ms) stays under the rule's 500 ms bound (its rollbacks are minutes
+    // without canary requests, no data, and a few noisy P99s); the histograms show the slower tail.
+    double rule = r.path("rolledBack").path("rate").asDouble();
+    double judge = r.path("judge").path("rolledBack").path("rate").asDouble();
+    assertThat(rule).isLessThan(0.15);
+    assertThat(judge).isGreaterThan(0.5).isGreaterThan(4 * rule);
   }
 
   @Test

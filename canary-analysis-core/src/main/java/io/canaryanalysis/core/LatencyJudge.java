@@ -115,6 +115,15 @@ final class LatencyJudge {
     boolean pass = canaryTotal > 0;
     boolean anyTail = false;
     for (int j = 0; j < bounds.size(); j++) {
+      if (noneSlower(steps, j)) {
+        // No request slower than this bound yet: its e-process is still exactly 1.
+        sum += 1;
+        if (1 > worstE) {
+          worstE = 1;
+          worst = j;
+        }
+        continue;
+      }
       List<JudgeStep> at = atBound(steps, j);
       double e = CountEProcess.eValue(at, grid);
       sum += e;
@@ -160,6 +169,15 @@ final class LatencyJudge {
       outcome = OutcomeClass.INCONCLUSIVE;
     }
     return new Look(outcome, status);
+  }
+
+  private static boolean noneSlower(List<LatencyStep> steps, int j) {
+    for (LatencyStep s : steps) {
+      if (s.weight() > 0 && s.weight() < 100 && (s.canarySlower().get(j) > 0 || s.primarySlower().get(j) > 0)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** The "slower than bound j" counts per step, as the count e-process reads them. */

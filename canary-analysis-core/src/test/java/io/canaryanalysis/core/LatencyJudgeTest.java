@@ -177,4 +177,39 @@ class LatencyJudgeTest {
       assertThat(run(random, 0.5, 8, 2000, new int[] {10, 20, 50})).isNotEqualTo(OutcomeClass.FAIL);
     }
   }
+
+  @Test
+  void bucketsThatChangeDuringTheRunAreAProviderErrorWithinTheBudgetAndKeepTheEvidence() {
+    io.canaryanalysis.api.spec.MetricCheck check = io.canaryanalysis.api.spec.MetricCheck.builder("latency")
+        .judge(SPEC).build();
+    MetricOutcome.Histograms first = new MetricOutcome.Histograms(cumulative(40, 80, 95, 99, 100),
+        cumulative(360, 720, 855, 891, 900));
+    MetricJudge.Verdict v1 = MetricJudge.judge(check, first, null, 4, 10, "podinfo.test", "podinfo.test", "istio");
+    assertThat(v1.outcome()).isEqualTo(OutcomeClass.INCONCLUSIVE);
+    assertThat(v1.judge().latency().bounds()).containsExactlyElementsOf(BOUNDS);
+    io.canaryanalysis.api.status.CheckStatus previous = new io.canaryanalysis.api.status.CheckStatus("latency", 0,
+        List.of(), v1.judge());
+
+    Map<Double, Double> regrouped = new TreeMap<>(Map.of(100.0, 80.0, 1000.0, 99.0, Double.POSITIVE_INFINITY, 100.0));
+    MetricJudge.Verdict v2 = MetricJudge.judge(check, new MetricOutcome.Histograms(regrouped, regrouped), previous,
+        4, 10, "podinfo.test", "podinfo.test", "istio");
+
+    assertThat(v2.effect()).isEqualTo(MetricJudge.Effect.HOLD);
+    assertThat(v2.outcome()).isEqualTo(OutcomeClass.PROVIDER_ERROR);
+    assertThat(v2.message()).contains("provider error 1 of 4 allowed in a row")
+        .contains("histogram buckets changed during the run: expected le bounds [50.0, 100.0, 250.0, 500.0]");
+    assertThat(v2.judge()).isEqualTo(v1.judge());
+  }
+
+  @Test
+  void noCanaryRequestsHoldWithoutTouchingTheEvidence() {
+    io.canaryanalysis.api.spec.MetricCheck check = io.canaryanalysis.api.spec.MetricCheck.builder("latency")
+        .judge(SPEC).build();
+    MetricJudge.Verdict v = MetricJudge.judge(check, new MetricOutcome.Histograms(Map.of(),
+        cumulative(1, 2, 3, 4, 5)), null, 4, 10, "podinfo.test", "podinfo.test", "istio");
+    assertThat(v.effect()).isEqualTo(MetricJudge.Effect.HOLD);
+    assertThat(v.outcome()).isEqualTo(OutcomeClass.NO_DATA);
+    assertThat(v.message()).isEqualTo("Halt podinfo.test advancement judge latency saw no canary requests");
+    assertThat(v.judge()).isNull();
+  }
 }

@@ -10,6 +10,15 @@ public interface MetricProvider {
   /** Runs the query and reduces its result to one value, no data, or a failure. */
   MetricResult query(MetricQuery query);
 
+  /**
+   * Runs a histogram query (one series per {@code le} label, for example
+   * {@code sum by (le) (increase(latency_bucket[1m]))}) for a latency judge. The default answers
+   * that this provider reads no histograms.
+   */
+  default HistogramResult histogram(MetricQuery query) {
+    return new HistogramResult.Failed("this metric provider does not read histograms");
+  }
+
   /** True when the backend answers a trivial query (Flagger runs {@code vector(1)}). */
   boolean isOnline();
 }

@@ -1,5 +1,6 @@
 package io.canaryanalysis.core;
 
+import io.canaryanalysis.api.HistogramResult;
 import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
@@ -107,6 +108,9 @@ final class MetricCalls {
   /** The judge's four counts, from its own series or the router's builtin ones; the first failure wins. */
   private MetricOutcome evaluateJudge(MetricCheck check) {
     JudgeSpec judge = check.judge();
+    if (judge.isLatency()) {
+      return evaluateLatencyJudge(check);
+    }
     String[] custom = {judge.canaryErrors(), judge.canaryRequests(), judge.primaryErrors(),
         judge.primaryRequests()};
     String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
@@ -146,6 +150,62 @@ final class MetricCalls {
       }
     }
     return new MetricOutcome.Counts(counts[0], counts[1], counts[2], counts[3]);
+  }
+
+  /** A latency judge's two histograms; a side without series is an empty one. */
+  private MetricOutcome evaluateLatencyJudge(MetricCheck check) {
+    JudgeSpec judge = check.judge();
+    String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
+    MetricProvider provider = metrics.defaultProvider();
+    if (provider == null) {
+      return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
+    }
+    String[] custom = {judge.canaryBuckets(), judge.primaryBuckets()};
+    String[] series = {JudgeSpec.CANARY_BUCKETS, JudgeSpec.PRIMARY_BUCKETS};
+    List<java.util.Map<Double, Double>> sides = new ArrayList<>(2);
+    for (int i = 0; i < 2; i++) {
+      String template = custom[i];
+      if (template == null) {
+        Optional<String> builtin = metrics.builtinQueries().template(series[i], routerKind);
+        if (builtin.isEmpty()) {
+          return new MetricOutcome.SetupError(failedPrefix + "no builtin query for " + series[i]
+              + " with router " + routerKind);
+        }
+        template = builtin.get();
+      }
+      String query;
+      try {
+        query = QueryTemplates.render(template, canary, check);
+      } catch (IllegalArgumentException e) {
+        return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
+      }
+      HistogramResult result;
+      Instant start = engine.clock.instant();
+      try {
+        result = provider.histogram(new MetricQuery(query, check.kind(), SeriesAggregation.NONE, now,
+            check.name()));
+        engine.observer.providerCalled("metrics", engine.elapsedSince(start),
+            result instanceof HistogramResult.Failed);
+      } catch (RuntimeException e) {
+        engine.observer.providerCalled("metrics", engine.elapsedSince(start), true);
+        String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LOG.warn("canary {}: metric {} histogram query failed: {}", canary.key(), check.name(), cause);
+        result = new HistogramResult.Failed(cause);
+      }
+      if (result == null) {
+        result = new HistogramResult.Failed("the provider returned no result");
+      }
+      if (result instanceof HistogramResult.Failed) {
+        return new MetricOutcome.Measured(MetricResult.failed(series[i] + ": "
+            + ((HistogramResult.Failed) result).message()));
+      }
+      if (result instanceof HistogramResult.NoData) {
+        sides.add(java.util.Map.of());
+      } else {
+        sides.add(((HistogramResult.Buckets) result).cumulative());
+      }
+    }
+    return new MetricOutcome.Histograms(sides.get(0), sides.get(1));
   }
 
   private MetricOutcome evaluateTemplate(MetricCheck check) {

@@ -8,6 +8,9 @@ import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.status.CheckKind;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
+import io.canaryanalysis.api.status.LatencyEvidence;
+import java.util.List;
+import java.util.Map;
 import io.canaryanalysis.api.status.OutcomeClass;
 
 /**
@@ -70,6 +73,15 @@ final class MetricJudge {
     }
     if (outcome instanceof MetricOutcome.Counts) {
       return judgeCounts(check, (MetricOutcome.Counts) outcome, previous, weight, canaryKey);
+    }
+    if (outcome instanceof MetricOutcome.Histograms) {
+      MetricOutcome.Histograms h = (MetricOutcome.Histograms) outcome;
+      String problem = latencyProblem(h, previous);
+      if (problem != null) {
+        return judge(check, new MetricOutcome.Measured(MetricResult.failed(problem)), previous,
+            errorLimit, weight, canaryKey, targetKey, routerKind);
+      }
+      return judgeLatency(check, h, previous, weight, canaryKey);
     }
     MetricResult result = ((MetricOutcome.Measured) outcome).result();
     if (result instanceof MetricResult.Failed) {
@@ -174,6 +186,73 @@ final class MetricJudge {
         return new Verdict(Effect.ADVANCE, OutcomeClass.INCONCLUSIVE, null, after.eValue(), bound,
             null, after);
     }
+  }
+
+  /** Why the histograms cannot be compared with the run's bounds, or null when they can. */
+  private static String latencyProblem(MetricOutcome.Histograms h, CheckStatus previous) {
+    LatencyEvidence before = previous == null || previous.judge() == null ? null : previous.judge().latency();
+    List<Double> bounds = before == null || before.bounds().isEmpty()
+        ? LatencyJudge.bounds(h.canary(), h.primary()) : before.bounds();
+    if (bounds.size() > LatencyJudge.MAX_BOUNDS) {
+      return "histogram has " + bounds.size() + " bucket bounds, more than the " + LatencyJudge.MAX_BOUNDS
+          + " a latency judge compares";
+    }
+    if (!h.canary().isEmpty() && bounds.isEmpty()) {
+      return "histogram series have no finite le bound both sides share (is the query summed by (le)?)";
+    }
+    for (Map<Double, Double> side : List.of(h.canary(), h.primary())) {
+      if (!side.isEmpty() && LatencyJudge.side(side, bounds) == null) {
+        return "histogram buckets changed during the run: expected le bounds " + bounds + ", got "
+            + side.keySet();
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The latency judge: no canary requests in the interval is no data and holds the tick; a canary
+   * shown slower at level alpha rolls back in this tick.
+   */
+  private static Verdict judgeLatency(MetricCheck check, MetricOutcome.Histograms h,
+      CheckStatus previous, int weight, String canaryKey) {
+    JudgeSpec spec = check.judge();
+    JudgeStatus before = previous == null ? null : previous.judge();
+    LatencyEvidence evidence = before == null ? null : before.latency();
+    List<Double> bounds = evidence == null || evidence.bounds().isEmpty()
+        ? LatencyJudge.bounds(h.canary(), h.primary()) : evidence.bounds();
+    String bound = "e >= " + GoFormat.number(1 / spec.effectiveAlpha());
+    LatencyJudge.Side canary = LatencyJudge.side(h.canary(), bounds);
+    if (canary.requests() == 0) {
+      JudgeStatus kept = before != null ? before : new JudgeStatus(List.of(), 1.0, null, null, null, null);
+      return new Verdict(Effect.HOLD, OutcomeClass.NO_DATA, null, kept.eValue(), bound, "Halt "
+          + canaryKey + " advancement judge " + check.name() + " saw no canary requests", before);
+    }
+    LatencyJudge.Look look = LatencyJudge.look(evidence == null || evidence.bounds().isEmpty() ? null : evidence,
+        spec, weight, bounds, canary, LatencyJudge.side(h.primary(), bounds));
+    JudgeStatus after = look.status();
+    LatencyEvidence l = after.latency();
+    String text = "e-value " + GoFormat.twoDecimals(after.eValue()) + ", requests slower than le="
+        + (l.bound() == null ? "?" : GoFormat.number(l.bound())) + " canary " + ratio(after.rateRatio())
+        + "x primary [" + ratio(after.ratioLower() == null ? 0.0 : after.ratioLower()) + ", "
+        + ratio(after.ratioUpper()) + "], p99 canary " + latency(l.canaryP99()) + " primary "
+        + latency(l.primaryP99());
+    switch (look.outcome()) {
+      case FAIL:
+        return new Verdict(Effect.ROLL_BACK, OutcomeClass.FAIL, CheckKind.JUDGE, after.eValue(), bound,
+            "Rolling back " + canaryKey + " judge " + check.name()
+                + " canary latency higher than primary's: " + text, after);
+      case PASS:
+        return new Verdict(Effect.ADVANCE, OutcomeClass.PASS, null, after.eValue(), bound,
+            "Judge " + check.name() + " canary latency not worse than "
+                + GoFormat.number(spec.effectiveMinRatio()) + "x primary's up to its p99: " + text, after);
+      default:
+        return new Verdict(Effect.ADVANCE, OutcomeClass.INCONCLUSIVE, null, after.eValue(), bound,
+            null, after);
+    }
+  }
+
+  private static String latency(Double value) {
+    return value == null ? "?" : GoFormat.number(Math.round(value * 1000) / 1000.0);
   }
 
   private static String ratio(Double value) {

@@ -1,11 +1,12 @@
 package io.canaryanalysis.core;
 
 import io.canaryanalysis.api.MetricResult;
+import java.util.Map;
 import java.util.Objects;
 
 /** What evaluating one metric check produced: a provider result, or a setup error before any query ran. */
 sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.SetupError,
-    MetricOutcome.Counts {
+    MetricOutcome.Counts, MetricOutcome.Histograms {
 
   /** The provider answered (a value, no data, or a failed query). */
   record Measured(MetricResult result) implements MetricOutcome {
@@ -29,4 +30,15 @@ sealed interface MetricOutcome permits MetricOutcome.Measured, MetricOutcome.Set
    */
   record Counts(long canaryErrors, long canaryRequests, long primaryErrors, long primaryRequests)
       implements MetricOutcome {}
+
+  /**
+   * A latency judge's two histograms for the last interval: cumulative counts per bucket bound
+   * ({@code +Infinity} included); an empty map is a side without series.
+   */
+  record Histograms(Map<Double, Double> canary, Map<Double, Double> primary) implements MetricOutcome {
+    public Histograms {
+      canary = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(canary));
+      primary = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(primary));
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package io.canaryanalysis.simulation;
 
 import io.canaryanalysis.api.AnalysisObserver;
+import io.canaryanalysis.api.HistogramResult;
 import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
@@ -107,7 +108,8 @@ public final class Simulation {
    * Scripts the service's traffic: Poisson requests split by the canary's current weight, failing
    * at each side's error rate, counted over the analysis interval before each tick. It answers the
    * builtin {@code request-success-rate} (unless that metric is scripted) and a judge's builtin
-   * counts. {@code seed} picks the random stream; runs with the same seed see the same requests in
+   * counts; with scripted latency also the builtin {@code request-duration} (the canary's P99 from
+   * its histogram) and a latency judge's builtin histograms. {@code seed} picks the random stream; runs with the same seed see the same requests in
    * the same window at the same weight, so configurations can be compared on the same traces.
    */
   public Simulation traffic(TrafficTrace trace, long seed) {
@@ -381,6 +383,17 @@ public final class Simulation {
               + (name == null ? query.query() : name));
         }
         return trace.result(clock.elapsed(), router.split().canaryWeight());
+      }
+
+      @Override
+      public HistogramResult histogram(MetricQuery query) {
+        safety.queried();
+        String series = query.query().startsWith(builtinPrefix)
+            ? query.query().substring(builtinPrefix.length()) : null;
+        if (counts != null && series != null && TrafficCounts.answersHistogram(series)) {
+          return counts.histogram(series, clock.elapsed(), router.split().canaryWeight());
+        }
+        return new HistogramResult.NoData("no simulated histogram for " + query.query());
       }
 
       @Override

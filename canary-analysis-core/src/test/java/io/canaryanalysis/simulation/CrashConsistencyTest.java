@@ -87,6 +87,12 @@ class CrashConsistencyTest {
                 Podinfo.analysis().stepWeight(10).maxWeight(50).threshold(2)
                     .metrics(List.of(MetricCheck.builder("errors").judge(JudgeSpec.alpha(0.01)).build())).build()))
             .traffic(TrafficTrace.constant(new Traffic(100, 0.01, 0.5)), 3)
+            .newRevisionAt(Duration.ZERO)),
+        Arguments.of("latency-judge-rollback", (Supplier<Simulation>) () -> Simulation.of(Podinfo.canary(
+                Podinfo.analysis().stepWeight(10).maxWeight(50).threshold(2)
+                    .metrics(List.of(MetricCheck.builder("latency").judge(JudgeSpec.latency(0.01)).build())).build()))
+            .traffic(TrafficTrace.constant(Traffic.same(100, 0.01).withLatency(new LatencyDistribution(50, 200),
+                new LatencyDistribution(50, 1000))), 3)
             .newRevisionAt(Duration.ZERO)));
   }
 

@@ -9,6 +9,7 @@ import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.spec.GatewayRef;
 import io.canaryanalysis.api.spec.HttpMatch;
+import io.canaryanalysis.api.spec.JudgeKind;
 import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.MetricKind;
@@ -355,8 +356,10 @@ final class CanaryReader {
     JudgeSpec judge = null;
     Fields j = m.object("judge");
     if (j != null) {
+      JudgeKind judgeKind = j.choice("kind", JudgeKind.values(), JudgeKind::manifestValue, null);
       judge = new JudgeSpec(j.number("alpha"), j.number("minRatio"), j.string("canaryErrors"),
-          j.string("canaryRequests"), j.string("primaryErrors"), j.string("primaryRequests"));
+          j.string("canaryRequests"), j.string("primaryErrors"), j.string("primaryRequests"), judgeKind,
+          j.string("canaryBuckets"), j.string("primaryBuckets"));
       j.finish();
     }
     boolean acceptInfinite = m.bool("acceptInfinite");

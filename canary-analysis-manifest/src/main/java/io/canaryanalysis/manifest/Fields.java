@@ -247,6 +247,19 @@ final class Fields {
     return result;
   }
 
+  /** The finite numbers of a list field; other elements are reported and left out. */
+  List<Double> numbers(String field) {
+    List<Double> result = new ArrayList<>();
+    for (Element element : list(field)) {
+      if (!element.value().isNumber() || !Double.isFinite(element.value().doubleValue())) {
+        problems.error(element.path(), expected("a finite number", element.value()));
+      } else {
+        result.add(element.value().doubleValue());
+      }
+    }
+    return result;
+  }
+
   List<String> strings(String field) {
     List<String> result = new ArrayList<>();
     for (Element element : list(field)) {

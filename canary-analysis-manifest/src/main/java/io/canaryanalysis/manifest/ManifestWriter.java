@@ -27,6 +27,8 @@ import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.JudgeStep;
+import io.canaryanalysis.api.status.LatencyEvidence;
+import io.canaryanalysis.api.status.LatencyStep;
 import io.canaryanalysis.api.status.Measurement;
 import io.canaryanalysis.api.status.FailureReason;
 import io.canaryanalysis.api.status.StatusCondition;
@@ -271,12 +273,17 @@ final class ManifestWriter {
     if (metric.judge() != null) {
       JudgeSpec judge = metric.judge();
       Map<String, Object> j = new LinkedHashMap<>();
+      if (judge.isLatency()) {
+        j.put("kind", judge.kind().manifestValue());
+      }
       put(j, "alpha", number(judge.alpha()));
       put(j, "minRatio", number(judge.minRatio()));
       put(j, "canaryErrors", judge.canaryErrors());
       put(j, "canaryRequests", judge.canaryRequests());
       put(j, "primaryErrors", judge.primaryErrors());
       put(j, "primaryRequests", judge.primaryRequests());
+      put(j, "canaryBuckets", judge.canaryBuckets());
+      put(j, "primaryBuckets", judge.primaryBuckets());
       m.put("judge", j);
     }
     return m;
@@ -415,6 +422,28 @@ final class ManifestWriter {
       }
       if (!steps.isEmpty()) {
         j.put("steps", steps);
+      }
+      if (judge.latency() != null) {
+        LatencyEvidence l = judge.latency();
+        Map<String, Object> lat = new LinkedHashMap<>();
+        lat.put("bounds", new ArrayList<>(l.bounds()));
+        put(lat, "bound", finite(l.bound()));
+        put(lat, "canaryP99", finite(l.canaryP99()));
+        put(lat, "primaryP99", finite(l.primaryP99()));
+        List<Object> latSteps = new ArrayList<>();
+        for (LatencyStep step : l.steps()) {
+          Map<String, Object> st = new LinkedHashMap<>();
+          st.put("weight", step.weight());
+          st.put("canaryRequests", step.canaryRequests());
+          st.put("primaryRequests", step.primaryRequests());
+          st.put("canarySlower", new ArrayList<>(step.canarySlower()));
+          st.put("primarySlower", new ArrayList<>(step.primarySlower()));
+          latSteps.add(st);
+        }
+        if (!latSteps.isEmpty()) {
+          lat.put("steps", latSteps);
+        }
+        j.put("latency", lat);
       }
       c.put("judge", j);
     }

@@ -6,6 +6,8 @@ import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.JudgeStep;
+import io.canaryanalysis.api.status.LatencyEvidence;
+import io.canaryanalysis.api.status.LatencyStep;
 import io.canaryanalysis.api.status.Measurement;
 import io.canaryanalysis.api.status.OutcomeClass;
 import io.canaryanalysis.api.status.CanaryStatus;
@@ -141,8 +143,13 @@ final class StatusReader {
             count(st, "canaryRequests"), count(st, "primaryRequests")));
         st.finish();
       }
+      LatencyEvidence latency = null;
+      Fields lat = j.object("latency");
+      if (lat != null) {
+        latency = latency(lat);
+      }
       j.finish();
-      judge = new JudgeStatus(steps, eValue == null ? 1.0 : eValue, rateRatio, lower, upper);
+      judge = new JudgeStatus(steps, eValue == null ? 1.0 : eValue, rateRatio, lower, upper, latency);
     }
     c.finish();
     return name == null ? null : new CheckStatus(name, Math.max(0, errors), measurements, judge);
@@ -175,6 +182,55 @@ final class StatusReader {
       return null;
     }
     return new CapacityWait(move, since, Math.max(0, ready), Math.max(0, needed), message);
+  }
+
+  /** A latency judge's state; every step must have one count per bound. */
+  private static LatencyEvidence latency(Fields lat) {
+    List<Double> bounds = lat.numbers("bounds");
+    for (int i = 1; i < bounds.size(); i++) {
+      if (bounds.get(i) <= bounds.get(i - 1)) {
+        lat.error("bounds", "must be ascending");
+        break;
+      }
+    }
+    Double bound = lat.number("bound");
+    Double canaryP99 = lat.number("canaryP99");
+    Double primaryP99 = lat.number("primaryP99");
+    List<LatencyStep> steps = new ArrayList<>();
+    for (Fields st : lat.objects("steps")) {
+      int weight = st.integer("weight", 0);
+      if (weight < 0 || weight > 100) {
+        st.error("weight", "must be between 0 and 100");
+      }
+      long canaryRequests = count(st, "canaryRequests");
+      long primaryRequests = count(st, "primaryRequests");
+      List<Long> canarySlower = counts(st, "canarySlower", bounds.size());
+      List<Long> primarySlower = counts(st, "primarySlower", bounds.size());
+      st.finish();
+      if (canarySlower != null && primarySlower != null) {
+        steps.add(new LatencyStep(weight, canaryRequests, primaryRequests, canarySlower, primarySlower));
+      }
+    }
+    lat.finish();
+    return new LatencyEvidence(bounds, steps, bound, canaryP99, primaryP99);
+  }
+
+  /** A list of whole non-negative counts, one per bound; null (reported) otherwise. */
+  private static List<Long> counts(Fields f, String field, int size) {
+    List<Double> values = f.numbers(field);
+    List<Long> out = new ArrayList<>();
+    for (double v : values) {
+      if (v < 0 || v != Math.rint(v)) {
+        f.error(field, "must be whole numbers, not negative");
+        return null;
+      }
+      out.add((long) v);
+    }
+    if (out.size() != size) {
+      f.error(field, "must have one count per bound (" + size + "), got " + out.size());
+      return null;
+    }
+    return out;
   }
 
   private static long count(Fields f, String field) {

@@ -12,6 +12,8 @@ import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.api.status.CheckStatus;
 import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.JudgeStep;
+import io.canaryanalysis.api.status.LatencyEvidence;
+import io.canaryanalysis.api.status.LatencyStep;
 import io.canaryanalysis.api.status.Measurement;
 import io.canaryanalysis.api.status.OutcomeClass;
 import java.time.Instant;
@@ -97,5 +99,75 @@ class JudgeManifestTest {
         + "status:\n  phase: Progressing\n  checks:\n    - name: errors\n      measurements:\n"
         + "        - {time: '2026-12-01T10:00:00Z', outcome: maybe}\n"), ManifestException.class);
     assertThat(e.problems()).extracting(SpecProblem::path).contains("status.checks[0].measurements[0].outcome");
+  }
+
+  @Test
+  void latencyJudgeIsOneLineWithBuiltinHistogramsOrTwoQueriesAndItRoundTrips() {
+    Canary canary = CanaryManifests.readCanary(HEAD + "    metrics:\n      - name: latency\n"
+        + "        judge: {kind: latency, alpha: 0.005}\n"
+        + "      - name: custom-latency\n        judge:\n          kind: latency\n          minRatio: 2\n"
+        + "          canaryBuckets: 'sum by (le) (increase(x_bucket{app=\"c\"}[{{ interval }}]))'\n"
+        + "          primaryBuckets: 'sum by (le) (increase(x_bucket{app=\"p\"}[{{ interval }}]))'\n").canary();
+
+    JudgeSpec builtin = canary.spec().analysis().metrics().get(0).judge();
+    assertThat(builtin).isEqualTo(JudgeSpec.latency(0.005));
+    assertThat(builtin.builtinSeries()).isTrue();
+    JudgeSpec custom = canary.spec().analysis().metrics().get(1).judge();
+    assertThat(custom.isLatency()).isTrue();
+    assertThat(custom.builtinSeries()).isFalse();
+    assertThat(custom.effectiveMinRatio()).isEqualTo(2.0);
+    assertThat(custom.canaryBuckets()).contains("app=\"c\"");
+    assertThat(CanaryManifests.readCanary(CanaryManifests.toYaml(canary)).canary()).isEqualTo(canary);
+  }
+
+  @Test
+  void latencyEvidenceRoundTripsInTheStatus() {
+    Canary canary = CanaryManifests.readCanary(HEAD + "    metrics:\n      - name: latency\n"
+        + "        judge: {kind: latency}\n").canary();
+    Instant t = Instant.parse("2026-12-01T10:00:00Z");
+    LatencyEvidence evidence = new LatencyEvidence(List.of(50.0, 100.0, 250.0),
+        List.of(new LatencyStep(10, 600, 5400, List.of(300L, 40L, 9L), List.of(2700L, 200L, 20L)),
+            new LatencyStep(20, 1200, 4800, List.of(610L, 90L, 15L), List.of(2400L, 180L, 19L))),
+        250.0, 247.5, 180.25);
+    CanaryStatus status = CanaryStatus.builder().phase(CanaryPhase.PROGRESSING).canaryWeight(20)
+        .checks(List.of(new CheckStatus("latency", 0, List.of(
+            new Measurement(t, OutcomeClass.INCONCLUSIVE, 12.5, "e >= 100")),
+            new JudgeStatus(List.of(), 12.5, 2.4, 1.1, 5.3, evidence))))
+        .build();
+
+    CanaryStatus back = CanaryManifests.readCanary(CanaryManifests.toYaml(canary, status)).status();
+
+    assertThat(back).isEqualTo(status);
+  }
+
+  @Test
+  void badLatencyJudgeFieldsAreEveryProblemAtOnceWithTheirPaths() {
+    ManifestException e = catchThrowableOfType(() -> EveryProblemAtOnceTest.checked().readCanary(HEAD
+        + "    metrics:\n      - name: latency\n"
+        + "        judge: {kind: latency, alpha: 0, canaryErrors: 'sum(x)', canaryBuckets: 'sum by (le) (x)'}\n"
+        + "      - name: errors\n        judge: {primaryBuckets: 'sum by (le) (x)'}\n"
+        + "      - name: typo\n        judge: {kind: latencies}\n"), ManifestException.class);
+
+    assertThat(e.problems()).extracting(SpecProblem::toString).contains(
+        "spec.analysis.metrics[0].judge.alpha: must be greater than 0 and at most 0.5",
+        "spec.analysis.metrics[0].judge.canaryErrors: not used by a latency judge, which compares histograms; "
+            + "set canaryBuckets and primaryBuckets",
+        "spec.analysis.metrics[0].judge: set both histograms (canaryBuckets, primaryBuckets) or none for the "
+            + "router's builtin ones",
+        "spec.analysis.metrics[1].judge.primaryBuckets: only used by kind latency");
+    assertThat(e.problems()).extracting(SpecProblem::path).contains("spec.analysis.metrics[2].judge.kind");
+  }
+
+  @Test
+  void aStoredLatencyStepWithTheWrongNumberOfCountsIsAnErrorWithItsPath() {
+    ManifestException e = catchThrowableOfType(() -> CanaryManifests.readCanary(HEAD
+        + "    metrics:\n      - name: latency\n        judge: {kind: latency}\n"
+        + "status:\n  phase: Progressing\n  checks:\n    - name: latency\n      judge:\n        eValue: 1\n"
+        + "        latency:\n          bounds: [50, 100]\n          steps:\n"
+        + "            - {weight: 10, canaryRequests: 5, primaryRequests: 50, canarySlower: [1], primarySlower: [3, -1]}\n"),
+        ManifestException.class);
+    assertThat(e.problems()).extracting(SpecProblem::path).contains(
+        "status.checks[0].judge.latency.steps[0].canarySlower",
+        "status.checks[0].judge.latency.steps[0].primarySlower");
   }
 }

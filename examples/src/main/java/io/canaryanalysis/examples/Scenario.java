@@ -38,7 +38,7 @@ import java.util.random.RandomGenerator;
 public final class Scenario {
   /** The scenarios bundled in the runner jar, under {@code /scenarios/<name>.yaml}. */
   public static final List<String> BUNDLED = List.of("promotion", "rollback", "ab-testing", "manual-gate", "noisy",
-      "traffic", "gatewayapi-promotion", "gatewayapi-rollback");
+      "traffic", "latency", "gatewayapi-promotion", "gatewayapi-rollback");
 
   private final String source;
   private final String description;
@@ -182,9 +182,10 @@ public final class Scenario {
   }
 
   /**
-   * The same scenario with every metric check replaced by one canary-vs-primary judge at level
-   * {@code alpha} on the builtin series, for comparing the threshold rule with the judge on the same
-   * traces ({@code tune --judge}).
+   * The same scenario with its metric checks replaced by canary-vs-primary judges on the builtin
+   * series, for comparing the threshold rule with the judge on the same traces ({@code tune
+   * --judge}): {@code request-duration} by the latency judge when the traffic scripts latency, every
+   * other check by one error-count judge; with both, each gets {@code alpha / 2}.
    *
    * @throws IllegalArgumentException when the scenario scripts no traffic or the canary has no analysis
    */
@@ -196,9 +197,25 @@ public final class Scenario {
     if (traffic.isEmpty()) {
       throw new IllegalArgumentException(source + " scripts no simulation.traffic for the judge to count");
     }
+    // request-duration becomes the latency judge when the traffic scripts latency; every other
+    // metric the error judge. Two judges split alpha (Bonferroni), so the run's level stays alpha.
+    boolean latency = traffic.stream().anyMatch(t -> t.traffic().primaryLatency() != null)
+        && analysis.metrics().stream().anyMatch(m -> m.isBuiltin()
+            && m.name().equals(io.canaryanalysis.api.spec.MetricCheck.REQUEST_DURATION));
+    boolean errors = !latency || analysis.metrics().stream().anyMatch(m -> !(m.isBuiltin()
+        && m.name().equals(io.canaryanalysis.api.spec.MetricCheck.REQUEST_DURATION)));
+    double each = alpha / ((latency ? 1 : 0) + (errors ? 1 : 0));
+    List<io.canaryanalysis.api.spec.MetricCheck> judges = new java.util.ArrayList<>();
+    if (errors) {
+      judges.add(io.canaryanalysis.api.spec.MetricCheck.builder("judge")
+          .judge(io.canaryanalysis.api.spec.JudgeSpec.alpha(each)).build());
+    }
+    if (latency) {
+      judges.add(io.canaryanalysis.api.spec.MetricCheck.builder("latency-judge")
+          .judge(io.canaryanalysis.api.spec.JudgeSpec.latency(each)).build());
+    }
     Canary changed = canary.withSpec(canary.spec().toBuilder().analysis(analysis.toBuilder()
-        .metrics(List.of(io.canaryanalysis.api.spec.MetricCheck.builder("judge")
-            .judge(io.canaryanalysis.api.spec.JudgeSpec.alpha(alpha)).build())).build()).build());
+        .metrics(List.copyOf(judges)).build()).build());
     return new Scenario(source, description, changed, notices, duration, newRevisions, routerKind,
         router, status, metricTemplates, Map.of(), webhooks, canaryReadiness, primaryReadiness,
         primaryAfterPromotion, traffic);

@@ -21,6 +21,7 @@ import io.canaryanalysis.manifest.CanaryManifests;
 import io.canaryanalysis.manifest.ManifestException;
 import io.canaryanalysis.manifest.ManifestReader;
 import io.canaryanalysis.core.validation.CanaryValidator;
+import io.canaryanalysis.simulation.LatencyDistribution;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -48,6 +49,8 @@ final class ScenarioReader {
   private final List<SpecProblem> problems = new ArrayList<>();
   /** The canary as the manifest reader read it, even when it had problems, for the cross checks. */
   private Canary readCanary;
+  /** True once a traffic step scripts latency (it answers request-duration and the latency judge). */
+  private boolean trafficLatency;
 
   ScenarioReader(String source) {
     this.source = source;
@@ -131,7 +134,8 @@ final class ScenarioReader {
       return result;
     }
     for (Step step : steps(node, "simulation.traffic")) {
-      keys(step.node, step.path, "from", "requestsPerSecond", "primaryErrorRate", "canaryErrorRate");
+      keys(step.node, step.path, "from", "requestsPerSecond", "primaryErrorRate", "canaryErrorRate",
+          "primaryLatency", "canaryLatency");
       Duration from = from(step);
       Double rps = share(step, "requestsPerSecond", 1_000_000);
       Double primary = share(step, "primaryErrorRate", 1);
@@ -142,11 +146,49 @@ final class ScenarioReader {
       if (!step.node.has("primaryErrorRate")) {
         problem(step.path + ".primaryErrorRate", "required (a probability per request, 0.01 for 1%)");
       }
+      LatencyDistribution primaryLatency = latency(step, "primaryLatency");
+      LatencyDistribution canaryLatency = latency(step, "canaryLatency");
+      if (canaryLatency != null && !step.node.has("primaryLatency")) {
+        problem(step.path + ".primaryLatency", "required with canaryLatency (the latency judge compares both sides)");
+      }
+      if (primaryLatency != null) {
+        trafficLatency = true;
+      }
       if (from != null && rps != null && primary != null && canary != null) {
-        result.add(new Trace.TrafficStep(from, new io.canaryanalysis.simulation.Traffic(rps, primary, canary)));
+        result.add(new Trace.TrafficStep(from, new io.canaryanalysis.simulation.Traffic(rps, primary, canary,
+            primaryLatency, canaryLatency)));
       }
     }
     return result;
+  }
+
+  /** {@code {median: 50, p99: 200}} in milliseconds: a log-normal latency; null when absent or bad (reported). */
+  private LatencyDistribution latency(Step step, String field) {
+    JsonNode node = step.node.get(field);
+    if (node == null) {
+      return null;
+    }
+    String path = step.path + "." + field;
+    if (!node.isObject()) {
+      problem(path, "must be {median: <ms>, p99: <ms>}");
+      return null;
+    }
+    keys(node, path, "median", "p99");
+    JsonNode median = node.get("median");
+    JsonNode p99 = node.get("p99");
+    boolean ok = true;
+    if (median == null || !median.isNumber() || !(median.doubleValue() > 0)) {
+      problem(path + ".median", "required: a number of milliseconds greater than 0");
+      ok = false;
+    }
+    if (p99 == null || !p99.isNumber() || !(p99.doubleValue() > 0)) {
+      problem(path + ".p99", "required: a number of milliseconds greater than 0");
+      ok = false;
+    } else if (ok && p99.doubleValue() < median.doubleValue()) {
+      problem(path + ".p99", "must not be less than the median (" + median.asText() + ")");
+      ok = false;
+    }
+    return ok ? new LatencyDistribution(median.doubleValue(), p99.doubleValue()) : null;
   }
 
   private Double share(Step step, String field, double max) {
@@ -311,10 +353,14 @@ final class ScenarioReader {
       for (int i = 0; i < analysis.metrics().size(); i++) {
         MetricCheck check = analysis.metrics().get(i);
         boolean fromTraffic = traffic && (check.isJudge()
-            || (check.isBuiltin() && check.name().equals(MetricCheck.REQUEST_SUCCESS_RATE)));
+            || (check.isBuiltin() && check.name().equals(MetricCheck.REQUEST_SUCCESS_RATE))
+            || (trafficLatency && check.isBuiltin() && check.name().equals(MetricCheck.REQUEST_DURATION)));
         if (check.isJudge() && !traffic) {
           problem("simulation.traffic", "the judge " + check.name() + " (canary.spec.analysis.metrics[" + i
               + "]) compares canary and primary requests; script them with simulation.traffic");
+        } else if (check.isJudge() && check.judge().isLatency() && !trafficLatency) {
+          problem("simulation.traffic", "the latency judge " + check.name() + " (canary.spec.analysis.metrics["
+              + i + "]) compares latency histograms; script primaryLatency (and canaryLatency) in simulation.traffic");
         } else if (!metrics.containsKey(check.name()) && !fromTraffic) {
           problem("simulation.metrics", "no trace for metric " + check.name() + " (canary.spec.analysis.metrics["
               + i + "]); script its values, or {from: 0s, noData: true} to simulate no data");

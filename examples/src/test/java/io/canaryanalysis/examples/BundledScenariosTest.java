@@ -138,7 +138,7 @@ class BundledScenariosTest {
     RunnerOutput run = RunnerOutput.run("list");
     assertThat(run.exitCode()).isZero();
     assertThat(run.out().lines().map(l -> l.split(" ")[0]))
-        .containsExactly("promotion", "rollback", "ab-testing", "manual-gate", "noisy", "traffic",
+        .containsExactly("promotion", "rollback", "ab-testing", "manual-gate", "noisy", "traffic", "latency",
             "gatewayapi-promotion", "gatewayapi-rollback");
   }
 }

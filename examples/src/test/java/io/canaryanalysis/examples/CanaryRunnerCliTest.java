@@ -272,7 +272,7 @@ class CanaryRunnerCliTest {
     assertThat(run.exitCode()).isEqualTo(CanaryRunner.EXIT_USAGE);
     assertThat(run.out()).isEmpty();
     assertThat(run.err()).contains("nope.yaml (1 problem)",
-        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy, traffic, gatewayapi-promotion, gatewayapi-rollback)");
+        "file: no such file, and not a bundled scenario (bundled: promotion, rollback, ab-testing, manual-gate, noisy, traffic, latency, gatewayapi-promotion, gatewayapi-rollback)");
   }
 
   @Test

@@ -14,12 +14,20 @@ import java.util.List;
  * @param ratioLower the lower end of the rate ratio's confidence sequence (intersected over the
  *     run), or null when unbounded (0)
  * @param ratioUpper the upper end, or null when unbounded
+ * @param latency a latency judge's state (then {@code steps} is empty and the ratio is that of
+ *     requests slower than {@link LatencyEvidence#bound()}), or null for an error-count judge
  */
 public record JudgeStatus(List<JudgeStep> steps, double eValue, Double rateRatio, Double ratioLower,
-    Double ratioUpper) {
+    Double ratioUpper, LatencyEvidence latency) {
 
   public JudgeStatus {
     steps = steps == null ? List.of() : List.copyOf(steps);
+  }
+
+  /** An error-count judge's state (the shape before latency judges). */
+  public JudgeStatus(List<JudgeStep> steps, double eValue, Double rateRatio, Double ratioLower,
+      Double ratioUpper) {
+    this(steps, eValue, rateRatio, ratioLower, ratioUpper, null);
   }
 
   /** A judge that has seen nothing yet. */

@@ -323,13 +323,20 @@ final class SpecChecks {
     }
   }
 
+  private static String seriesHint(MetricCheck m) {
+    return m.judge().isLatency() ? "judge.canaryBuckets and judge.primaryBuckets"
+        : "judge.canaryErrors and the other series";
+  }
+
   private void judge(MetricCheck m, String path) {
-    String why = "not used by a judge, which compares canary and primary error counts";
+    String why = m.judge().isLatency()
+        ? "not used by a judge, which compares canary and primary latency histograms"
+        : "not used by a judge, which compares canary and primary error counts";
     if (m.query() != null) {
-      problem(path + ".query", why + "; set judge.canaryErrors and the other series instead");
+      problem(path + ".query", why + "; set " + seriesHint(m) + " instead");
     }
     if (m.templateRef() != null) {
-      problem(path + ".templateRef", why + "; set judge.canaryErrors and the other series instead");
+      problem(path + ".templateRef", why + "; set " + seriesHint(m) + " instead");
     }
     if (m.thresholdRange() != null) {
       problem(path + ".thresholdRange", why);
@@ -348,10 +355,31 @@ final class SpecChecks {
       problem(path + ".judge.alpha", "must be greater than 0 and at most 0.5");
     }
     if (j.minRatio() != null && !(j.minRatio() > 1 && j.minRatio() <= 100)) {
-      problem(path + ".judge.minRatio", "must be greater than 1 and at most 100 (a ratio of error rates)");
+      problem(path + ".judge.minRatio", "must be greater than 1 and at most 100 (a ratio of "
+          + (j.isLatency() ? "rates of slow requests)" : "error rates)"));
     }
     int given = (j.canaryErrors() == null ? 0 : 1) + (j.canaryRequests() == null ? 0 : 1)
         + (j.primaryErrors() == null ? 0 : 1) + (j.primaryRequests() == null ? 0 : 1);
+    if (j.isLatency()) {
+      String counts = "not used by a latency judge, which compares histograms; set canaryBuckets and primaryBuckets";
+      for (String[] f : new String[][] {{"canaryErrors", j.canaryErrors()}, {"canaryRequests", j.canaryRequests()},
+          {"primaryErrors", j.primaryErrors()}, {"primaryRequests", j.primaryRequests()}}) {
+        if (f[1] != null) {
+          problem(path + ".judge." + f[0], counts);
+        }
+      }
+      if ((j.canaryBuckets() == null) != (j.primaryBuckets() == null)) {
+        problem(path + ".judge", "set both histograms (canaryBuckets, primaryBuckets) or none for the "
+            + "router's builtin ones");
+      }
+      return;
+    }
+    if (j.canaryBuckets() != null) {
+      problem(path + ".judge.canaryBuckets", "only used by kind latency");
+    }
+    if (j.primaryBuckets() != null) {
+      problem(path + ".judge.primaryBuckets", "only used by kind latency");
+    }
     if (given != 0 && given != 4) {
       problem(path + ".judge", "set all four series (canaryErrors, canaryRequests, primaryErrors, "
           + "primaryRequests) or none for the router's builtin ones");

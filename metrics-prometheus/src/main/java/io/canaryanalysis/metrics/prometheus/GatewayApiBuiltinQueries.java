@@ -1,6 +1,7 @@
 package io.canaryanalysis.metrics.prometheus;
 
 import io.canaryanalysis.api.BuiltinMetricQueries;
+import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.spec.MetricCheck;
 import java.util.Locale;
 import java.util.Map;
@@ -8,8 +9,9 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Builtin {@code request-success-rate} (percent) and {@code request-duration} (P99, milliseconds)
- * for the Gateway API router ({@code gatewayapi}, {@code gatewayapi:v1},
+ * Builtin {@code request-success-rate} (percent) and {@code request-duration} (P99, milliseconds),
+ * the judge's four counts and the latency judge's two histograms ({@link JudgeSpec}) for the
+ * Gateway API router ({@code gatewayapi}, {@code gatewayapi:v1},
  * {@code gatewayapi:v1beta1}), chosen by the implementation serving the canary's Gateway: the
  * metric names and labels differ per implementation, and Flagger has no Gateway API observer
  * (it falls back to an app-level query). The host picks the implementation, for example from the
@@ -23,9 +25,14 @@ import java.util.Set;
  *       {@code httproute-<ns>-<route>-gw-<gateway ns>-<gateway>-ep-<entry point>-<rule>-svc-<ns>-<backend>-<index>@kubernetesgateway}
  *       ({@code pkg/provider/kubernetes/gateway/httproute.go}, {@code loadService}, Traefik
  *       v3.7); the route is named after the apex service.
- *   <li>{@code envoy-gateway}: none. Envoy Gateway builds one Envoy cluster per route rule, so its
- *       {@code envoy_cluster_upstream_rq*} series do not tell the primary from the canary
- *       (envoyproxy/gateway#6742, open); use a MetricTemplate on the application's own metrics.
+ *   <li>{@code envoy-gateway}: Envoy's {@code envoy_cluster_upstream_rq_xx} and
+ *       {@code envoy_cluster_upstream_rq_time} (milliseconds) of the backend's own cluster,
+ *       {@code service/<ns>/<service>-canary/<port>}. By default Envoy Gateway builds one cluster
+ *       per route rule, whose series do not tell the primary from the canary
+ *       (envoyproxy/gateway#6742, open); the per-backend clusters need
+ *       {@code EnvoyProxy.spec.mergeBackends: {}} (Envoy Gateway 1.9, #9477), and a backendRef
+ *       with filters (session affinity) is never merged. Without them the series are absent and
+ *       the checks see no data.
  *   <li>{@code nginx-gateway-fabric}: none. NGINX Gateway Fabric (open source) exports connection
  *       and control-plane metrics only, no per-upstream request series; use a MetricTemplate.
  * </ul>
@@ -64,17 +71,94 @@ public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
             service=~"%s"}[{{ interval }}])) by (le)) * 1000
       """.formatted(TRAEFIK_CANARY_SERVICE);
 
+  /** The judge's counts through the Istio gateway: {@code %1$s} the backend, {@code %2$s} more matchers. */
+  static final String ISTIO_COUNT = """
+      sum(increase(istio_requests_total{reporter="source",
+            destination_service_namespace="{{ namespace }}",
+            destination_service_name="{{ service }}-%1$s"%2$s}[{{ interval }}]))
+      """;
+
+  static final String ISTIO_BUCKETS = """
+      sum by (le) (increase(istio_request_duration_milliseconds_bucket{reporter="source",
+            destination_service_namespace="{{ namespace }}",
+            destination_service_name="{{ service }}-%s"}[{{ interval }}]))
+      """;
+
+  private static final String TRAEFIK_SERVICE =
+      "httproute-{{ namespace }}-{{ service }}-gw-.+-ep-.+-[0-9]+-svc-{{ namespace }}-{{ service }}-%s-[0-9]+@kubernetesgateway";
+
+  static final String TRAEFIK_COUNT = """
+      sum(increase(traefik_service_requests_total{service=~"%s"%s}[{{ interval }}]))
+      """;
+
+  static final String TRAEFIK_BUCKETS = """
+      sum by (le) (increase(traefik_service_request_duration_seconds_bucket{
+            service=~"%s"}[{{ interval }}]))
+      """;
+
+  /**
+   * Envoy Gateway with {@code EnvoyProxy.spec.mergeBackends} (v1.9): one Envoy cluster per backend,
+   * named {@code service/<namespace>/<name>/<port>[/<protocol>]} ({@code irBackendClusterName}).
+   */
+  private static final String ENVOY_CLUSTER =
+      "service/{{ namespace }}/{{ service }}-%s/[0-9]+(/[a-z0-9]+)?";
+
+  static final String ENVOY_SUCCESS_RATE = """
+      sum(rate(envoy_cluster_upstream_rq_xx{envoy_cluster_name=~"%1$s", envoy_response_code_class!="5"}[{{ interval }}]))
+      /
+      sum(rate(envoy_cluster_upstream_rq_xx{envoy_cluster_name=~"%1$s"}[{{ interval }}])) * 100
+      """.formatted(ENVOY_CLUSTER.formatted("canary"));
+
+  /** P99, already in milliseconds. */
+  static final String ENVOY_DURATION = """
+      histogram_quantile(0.99, sum(rate(envoy_cluster_upstream_rq_time_bucket{
+            envoy_cluster_name=~"%s"}[{{ interval }}])) by (le))
+      """.formatted(ENVOY_CLUSTER.formatted("canary"));
+
+  static final String ENVOY_COUNT = """
+      sum(increase(envoy_cluster_upstream_rq_xx{envoy_cluster_name=~"%s"%s}[{{ interval }}]))
+      """;
+
+  static final String ENVOY_BUCKETS = """
+      sum by (le) (increase(envoy_cluster_upstream_rq_time_bucket{
+            envoy_cluster_name=~"%s"}[{{ interval }}]))
+      """;
+
+  private static Map<String, String> queries(String successRate, String duration, String canaryErrors,
+      String canaryRequests, String primaryErrors, String primaryRequests, String canaryBuckets,
+      String primaryBuckets) {
+    return Map.of(
+        MetricCheck.REQUEST_SUCCESS_RATE, successRate,
+        MetricCheck.REQUEST_DURATION, duration,
+        JudgeSpec.CANARY_ERRORS, canaryErrors,
+        JudgeSpec.CANARY_REQUESTS, canaryRequests,
+        JudgeSpec.PRIMARY_ERRORS, primaryErrors,
+        JudgeSpec.PRIMARY_REQUESTS, primaryRequests,
+        JudgeSpec.CANARY_BUCKETS, canaryBuckets,
+        JudgeSpec.PRIMARY_BUCKETS, primaryBuckets);
+  }
+
   private static final Map<String, Map<String, String>> TEMPLATES = Map.of(
-      "istio", Map.of(
-          MetricCheck.REQUEST_SUCCESS_RATE, ISTIO_SUCCESS_RATE,
-          MetricCheck.REQUEST_DURATION, ISTIO_DURATION),
-      "traefik", Map.of(
-          MetricCheck.REQUEST_SUCCESS_RATE, TRAEFIK_SUCCESS_RATE,
-          MetricCheck.REQUEST_DURATION, TRAEFIK_DURATION));
+      "istio", queries(ISTIO_SUCCESS_RATE, ISTIO_DURATION,
+          ISTIO_COUNT.formatted("canary", ", response_code=~\"5.*\""), ISTIO_COUNT.formatted("canary", ""),
+          ISTIO_COUNT.formatted("primary", ", response_code=~\"5.*\""), ISTIO_COUNT.formatted("primary", ""),
+          ISTIO_BUCKETS.formatted("canary"), ISTIO_BUCKETS.formatted("primary")),
+      "traefik", queries(TRAEFIK_SUCCESS_RATE, TRAEFIK_DURATION,
+          TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("canary"), ", code=~\"5..\""),
+          TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("canary"), ""),
+          TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("primary"), ", code=~\"5..\""),
+          TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("primary"), ""),
+          TRAEFIK_BUCKETS.formatted(TRAEFIK_SERVICE.formatted("canary")),
+          TRAEFIK_BUCKETS.formatted(TRAEFIK_SERVICE.formatted("primary"))),
+      "envoy-gateway", queries(ENVOY_SUCCESS_RATE, ENVOY_DURATION,
+          ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("canary"), ", envoy_response_code_class=\"5\""),
+          ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("canary"), ""),
+          ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("primary"), ", envoy_response_code_class=\"5\""),
+          ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("primary"), ""),
+          ENVOY_BUCKETS.formatted(ENVOY_CLUSTER.formatted("canary")),
+          ENVOY_BUCKETS.formatted(ENVOY_CLUSTER.formatted("primary"))));
 
   private static final Map<String, String> WHY_NONE = Map.of(
-      "envoy-gateway", "Envoy Gateway has one Envoy cluster per route rule, so no series tells the"
-          + " canary backend from the primary (envoyproxy/gateway#6742); use a MetricTemplate",
       "nginx-gateway-fabric", "NGINX Gateway Fabric exports no per-upstream request metrics;"
           + " use a MetricTemplate",
       "unknown", "the Gateway's implementation is unknown; use a MetricTemplate");

@@ -1,5 +1,6 @@
 package io.canaryanalysis.metrics.prometheus;
 
+import io.canaryanalysis.api.HistogramResult;
 import io.canaryanalysis.api.MetricProvider;
 import io.canaryanalysis.api.MetricQuery;
 import io.canaryanalysis.api.MetricResult;
@@ -54,6 +55,26 @@ public final class PrometheusMetricProvider implements MetricProvider {
     }
     LOG.debug("Prometheus at {} ({} kind, aggregation {}): {}", client.address(),
         query.kind().manifestValue(), query.aggregation().manifestValue(), result);
+    return result;
+  }
+
+  /**
+   * A histogram query for a latency judge: an instant vector with one series per {@code le}
+   * ({@code +Inf} included), counts not negative; several series for one {@code le}, a series
+   * without {@code le}, a scalar or a matrix fail with the cause; no series (or only NaN) is no data.
+   */
+  @Override
+  public HistogramResult histogram(MetricQuery query) {
+    HistogramResult result;
+    try {
+      result = HistogramReducer.reduce(client.query(query.query(), query.evaluationTime()));
+    } catch (ProviderException e) {
+      result = new HistogramResult.Failed(e.getMessage());
+    } catch (RuntimeException e) {
+      result = new HistogramResult.Failed("Prometheus at " + client.address() + ": unexpected "
+          + e.getClass().getName());
+    }
+    LOG.debug("Prometheus at {} (histogram): {}", client.address(), result);
     return result;
   }
 

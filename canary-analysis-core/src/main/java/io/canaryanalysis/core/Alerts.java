@@ -19,11 +19,20 @@ final class Alerts {
    * the host's default channel; null when the canary subscribes but none accepts it.
    */
   static Action.SendAlert route(Canary canary, AlertSeverity severity, String message) {
+    return route(canary, severity, severity, message);
+  }
+
+  /**
+   * An alert of {@code severity} for the subscriptions that accept {@code routedAs}: a recovery
+   * ({@code info}) reaches the subscriptions that received the failure it ends.
+   */
+  static Action.SendAlert route(Canary canary, AlertSeverity routedAs, AlertSeverity severity,
+      String message) {
     Analysis analysis = canary.spec().analysis();
     List<ProviderRef> providers = new ArrayList<>();
     if (analysis != null) {
       for (AlertRef ref : analysis.alerts()) {
-        if (ref.accepts(severity)) {
+        if (ref.accepts(routedAs)) {
           providers.add(ref.providerRef());
         }
       }

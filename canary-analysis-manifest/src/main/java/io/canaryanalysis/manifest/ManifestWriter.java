@@ -28,6 +28,7 @@ import io.canaryanalysis.api.status.JudgeStatus;
 import io.canaryanalysis.api.status.JudgeStep;
 import io.canaryanalysis.api.status.Measurement;
 import io.canaryanalysis.api.status.FailureReason;
+import io.canaryanalysis.api.status.Incident;
 import io.canaryanalysis.api.status.StatusCondition;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -364,6 +365,18 @@ final class ManifestWriter {
         checks.add(check(check));
       }
       s.put("checks", checks);
+    }
+    if (!status.incidents().isEmpty()) {
+      List<Object> incidents = new ArrayList<>();
+      for (Incident incident : status.incidents()) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("kind", incident.kind().manifestValue());
+        entry.put("message", incident.message());
+        putTime(entry, "since", incident.since());
+        putTime(entry, "alertedAt", incident.alertedAt());
+        incidents.add(entry);
+      }
+      s.put("incidents", incidents);
     }
     return s;
   }

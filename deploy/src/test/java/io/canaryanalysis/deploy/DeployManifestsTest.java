@@ -198,7 +198,8 @@ class DeployManifestsTest {
         "status.lastFailure.kind", "status.lastFailure.check", "status.lastFailure.value",
         "status.lastFailure.bound", "status.lastFailure.message", "status.lastFailure.time",
         "status.lastAnalysisTime", "status.notReadySince", "status.preRolloutPassed",
-        "status.mirrored", "status.pendingPostRollout", "status.decision");
+        "status.mirrored", "status.pendingPostRollout", "status.decision", "status.incidents[].kind",
+        "status.incidents[].message", "status.incidents[].since", "status.incidents[].alertedAt");
     assertThat(paths.stream().filter(p -> Schema.at(schema, p) == null)).isEmpty();
     assertThat(Schema.at(schema, "status.phase").get("enum")).extracting(JsonNode::asText)
         .contains("Initializing", "Initialized", "Waiting", "Progressing", "WaitingPromotion",
@@ -224,6 +225,8 @@ class DeployManifestsTest {
         .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").trackedConfigs(Map.of("configmap/env", "abc"))
         .lastTransitionTime(time).lastAnalysisTime(time).notReadySince(time).preRolloutPassed(true)
         .mirrored(true).pendingPostRollout(io.canaryanalysis.api.status.CanaryPhase.FAILED).decision(9)
+        .incidents(List.of(new io.canaryanalysis.api.status.Incident(
+            io.canaryanalysis.api.status.IncidentKind.ROUTER, "Traffic routing failed", time, time)))
         .checks(List.of(new io.canaryanalysis.api.status.CheckStatus("request-success-rate", 1,
             List.of(new io.canaryanalysis.api.status.Measurement(time,
                 io.canaryanalysis.api.status.OutcomeClass.FAIL, 53.4, ">= 99")), null)))

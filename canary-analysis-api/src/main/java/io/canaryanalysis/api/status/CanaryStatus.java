@@ -40,6 +40,9 @@ import java.util.Optional;
  * @param checks extension: per metric check of the current run, its recent measurements (value,
  *     bound, outcome class, time), its consecutive provider errors and a judge's evidence; reset
  *     when a run starts
+ * @param incidents extension: failures outside the analysis still open (at most one per kind), with
+ *     when they started and when they were alerted, so a restarted engine neither re-sends nor
+ *     forgets an alert
  */
 public record CanaryStatus(
     CanaryPhase phase,
@@ -58,16 +61,29 @@ public record CanaryStatus(
     boolean mirrored,
     CanaryPhase pendingPostRollout,
     int decision,
-    List<CheckStatus> checks) {
+    List<CheckStatus> checks,
+    List<Incident> incidents) {
 
   public CanaryStatus {
     checks = checks == null ? List.of() : List.copyOf(checks);
+    incidents = incidents == null ? List.of() : List.copyOf(incidents);
     phase = phase == null ? CanaryPhase.INITIALIZING : phase;
     trackedConfigs = trackedConfigs == null ? Map.of() : Map.copyOf(trackedConfigs);
     conditions = conditions == null ? List.of() : List.copyOf(conditions);
   }
 
-  /** The form without {@code checks} (the earlier canonical constructor). */
+  /** The form without {@code incidents} (the earlier canonical constructor). */
+  public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
+      String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
+      Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
+      Instant lastAnalysisTime, Instant notReadySince, boolean preRolloutPassed, boolean mirrored,
+      CanaryPhase pendingPostRollout, int decision, List<CheckStatus> checks) {
+    this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
+        trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
+        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, null);
+  }
+
+  /** The form without {@code checks} and {@code incidents}. */
   public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
       String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
       Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
@@ -75,7 +91,12 @@ public record CanaryStatus(
       CanaryPhase pendingPostRollout, int decision) {
     this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
         trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
-        preRolloutPassed, mirrored, pendingPostRollout, decision, null);
+        preRolloutPassed, mirrored, pendingPostRollout, decision, null, null);
+  }
+
+  /** The open incident of {@code kind}, if any. */
+  public Optional<Incident> incident(IncidentKind kind) {
+    return incidents.stream().filter(i -> i.kind() == kind).findFirst();
   }
 
   /** What the status keeps about the metric check named {@code name} in this run, if anything. */
@@ -116,6 +137,7 @@ public record CanaryStatus(
     b.pendingPostRollout = pendingPostRollout;
     b.decision = decision;
     b.checks = checks;
+    b.incidents = incidents;
     return b;
   }
 
@@ -138,8 +160,14 @@ public record CanaryStatus(
     private CanaryPhase pendingPostRollout;
     private int decision;
     private List<CheckStatus> checks = List.of();
+    private List<Incident> incidents = List.of();
 
     private Builder() {}
+
+    public Builder incidents(List<Incident> incidents) {
+      this.incidents = incidents;
+      return this;
+    }
 
     public Builder checks(List<CheckStatus> checks) {
       this.checks = checks;
@@ -230,7 +258,7 @@ public record CanaryStatus(
       return new CanaryStatus(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec,
           lastPromotedSpec, trackedConfigs, lastTransitionTime, conditions, lastFailure,
           lastAnalysisTime, notReadySince, preRolloutPassed, mirrored, pendingPostRollout, decision,
-          checks);
+          checks, incidents);
     }
   }
 }

@@ -453,7 +453,10 @@ final class TickRun implements TickChecks {
       return report(report.nextTickIn(), report.analysed(), report.outcome());
     }
     for (Incidents.Notice notice : update.notices()) {
-      emit(notice.recovered() ? EventType.NORMAL : EventType.WARNING, notice.message(), stored.phase());
+      if (notice.recovered()) {
+        // The failure itself is a Warning event on every tick it is seen; its end is one Normal event.
+        emit(EventType.NORMAL, notice.message(), stored.phase());
+      }
       Action.SendAlert alert = Alerts.route(canary, notice.kind().severity(),
           notice.recovered() ? AlertSeverity.INFO : notice.kind().severity(), notice.message());
       if (alert != null) {

@@ -140,6 +140,21 @@ public final class AnalysisEngine {
     return observed(canary, now, new TickRun(this, canary, status, now).terminate());
   }
 
+  /**
+   * Records that the stored Canary is not a valid manifest, for hosts whose reader refused it
+   * ({@code canary} as far as it could be read, at its stored resourceVersion, with its stored
+   * status): the spec incident in {@code status.incidents}, alerted to the canary's
+   * {@code analysis.alerts} (if they could be read) as the engine alerts an invalid spec, once;
+   * the tick that finds the spec valid again announces the recovery. Touches nothing else and is
+   * not time-gated; a host calls it whenever it retries the canary.
+   */
+  public TickReport reportInvalid(Canary canary, CanaryStatus status, List<SpecProblem> problems) {
+    Objects.requireNonNull(canary, "canary");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(problems, "problems");
+    return new TickRun(this, canary, status, clock.instant()).invalid(problems);
+  }
+
   private TickReport observed(Canary canary, Instant start, TickReport report) {
     observer.ticked(canary, report.status(), elapsedSince(start));
     return report;

@@ -116,6 +116,13 @@ final class TickRun implements TickChecks {
     return settle(terminateOnce());
   }
 
+  /** A canary its host could not read: only the spec incident is recorded (see {@link AnalysisEngine#reportInvalid}). */
+  TickReport invalid(List<SpecProblem> problems) {
+    incidents.failed(IncidentKind.SPEC, problems.stream().map(SpecProblem::toString)
+        .collect(Collectors.joining("; ")));
+    return settle(report(CanaryStateMachine.interval(canary.spec()), false, TickReport.Outcome.FAILED));
+  }
+
   private TickReport terminateOnce() {
     Duration retryIn = CanaryStateMachine.interval(canary.spec());
     if (!resolveRouter(CanaryPhase.TERMINATING)) {

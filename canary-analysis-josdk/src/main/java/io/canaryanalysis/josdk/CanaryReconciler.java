@@ -170,6 +170,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
       LOG.warn("canary {}.{} is not a valid Canary: {}", name, namespace, e.getMessage());
       eventSink.event(new CanaryEvent(name, namespace, EventType.WARNING, CanaryEvent.REASON_SYNCED,
           "Invalid canary " + name + "." + namespace + ": " + e.getMessage(), null));
+      CanaryController.reportInvalid(engine, e);
     } catch (RuntimeException e) {
       LOG.warn("canary {}.{} reconciliation failed: {}", name, namespace, e.getMessage());
     }
@@ -232,7 +233,15 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
   private CanaryDocument toDocument(CanaryResource resource) {
     @SuppressWarnings("unchecked")
     Map<String, Object> tree = client.getKubernetesSerialization().convertValue(resource, Map.class);
-    CanaryDocument document = CanaryManifests.readCanary(tree);
+    CanaryDocument document;
+    try {
+      document = CanaryManifests.readCanary(tree);
+    } catch (ManifestException e) {
+      // The partial canary carries the version read too, so its status can still be written.
+      throw e.partial().map(partial -> new ManifestException(e.problems(), new CanaryDocument(
+          partial.canary().withResourceVersion(resource.getMetadata().getResourceVersion()),
+          partial.status(), partial.notices()))).orElse(e);
+    }
     for (var notice : document.notices()) {
       LOG.debug("canary {}: {}", key(resource), notice);
     }

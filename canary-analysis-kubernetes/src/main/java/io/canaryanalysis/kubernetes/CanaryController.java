@@ -512,6 +512,22 @@ public final class CanaryController implements AutoCloseable {
     return Optional.of(engine.reconcile(canary, document.status()));
   }
 
+  /**
+   * Records an invalid Canary as a spec incident in its status and alerts its subscribers once
+   * ({@link AnalysisEngine#reportInvalid}), when the reader could still read its identity, alerts
+   * and status; never throws.
+   */
+  public static void reportInvalid(AnalysisEngine engine, ManifestException invalid) {
+    invalid.partial().ifPresent(partial -> {
+      try {
+        engine.reportInvalid(partial.canary(), partial.status() == null
+            ? io.canaryanalysis.api.status.CanaryStatus.initial() : partial.status(), invalid.problems());
+      } catch (RuntimeException e) {
+        LOG.warn("canary {}: recording its invalid spec failed: {}", partial.canary().key(), e.getMessage());
+      }
+    });
+  }
+
   /** Lists the canaries and schedules those not yet scheduled; returns how many were added. */
   int resync() {
     int added = 0;
@@ -628,6 +644,7 @@ public final class CanaryController implements AutoCloseable {
       LOG.warn("canary {}.{} is not a valid Canary: {}", name, ns, e.getMessage());
       eventSink.event(new CanaryEvent(name, ns, EventType.WARNING, CanaryEvent.REASON_SYNCED,
           "Invalid canary " + name + "." + ns + ": " + e.getMessage(), null));
+      reportInvalid(engine, e);
       next = resyncInterval;
     } catch (RuntimeException e) {
       LOG.warn("canary {}.{} tick failed: {}", name, ns, e.getMessage());

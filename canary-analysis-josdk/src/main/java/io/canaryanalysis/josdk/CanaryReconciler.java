@@ -9,6 +9,7 @@ import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.core.TickReport;
 import io.canaryanalysis.kubernetes.CanaryController;
+import io.canaryanalysis.kubernetes.CanaryWarnings;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.manifest.CanaryDocument;
 import io.canaryanalysis.manifest.CanaryManifests;
@@ -74,6 +75,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
   private final EventSink eventSink;
   private final Duration retryDelay;
   private final Duration maxDelay;
+  private final CanaryWarnings warnings;
 
   private CanaryReconciler(Builder b) {
     this.client = b.client;
@@ -81,6 +83,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
     this.eventSink = b.eventSink != null ? b.eventSink : KubernetesEventSink.create(b.client);
     this.retryDelay = b.retryDelay;
     this.maxDelay = b.maxDelay;
+    this.warnings = CanaryWarnings.create(eventSink);
   }
 
   /** A reconciler with the defaults: Warning events as Kubernetes Events, retries after 30 s. */
@@ -106,8 +109,9 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
     }
 
     /**
-     * Receives the Warning event for a Canary that is not a valid manifest; default a
-     * {@link KubernetesEventSink} on the client.
+     * Receives the Warning event for a Canary that is not a valid manifest and the spec's warnings
+     * once per (uid, generation) ({@link CanaryWarnings}); default a {@link KubernetesEventSink} on
+     * the client.
      */
     public Builder eventSink(EventSink eventSink) {
       this.eventSink = Objects.requireNonNull(eventSink, "eventSink");
@@ -153,6 +157,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
   public UpdateControl<CanaryResource> reconcile(CanaryResource resource,
       Context<CanaryResource> context) {
     if (context.isPrimaryResourceDeleted()) {
+      warnings.forget(resource.getMetadata().getNamespace(), resource.getMetadata().getName());
       return UpdateControl.noUpdate();
     }
     String name = resource.getMetadata().getName();
@@ -201,6 +206,9 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
       }
       LOG.info("canary {}: added finalizer {}", key(resource), FINALIZER);
       document = toDocument(resource);
+    }
+    if (!deleting) {
+      warnings.report(resource, document);
     }
     if (deleting) {
       TickReport report = engine.terminate(document.canary(), document.status());

@@ -23,9 +23,10 @@ final class Incidents {
   /** Longest message kept in the status. */
   static final int MAX_MESSAGE = 512;
 
-  private final Map<IncidentKind, String> failed = new EnumMap<>(IncidentKind.class);
-  private final Map<IncidentKind, Instant> startedAt = new EnumMap<>(IncidentKind.class);
-  private final Set<IncidentKind> healthy = EnumSet.noneOf(IncidentKind.class);
+  // Allocated on the first failure: a healthy tick (the hot path) only sets bits.
+  private Map<IncidentKind, String> failed = Map.of();
+  private Map<IncidentKind, Instant> startedAt = Map.of();
+  private int healthy;
 
   /** What to say: the alert's text and whether it opens (or reminds of) an incident or closes one. */
   record Notice(IncidentKind kind, String message, boolean recovered) {}
@@ -35,20 +36,34 @@ final class Incidents {
 
   /** {@code kind} failed this tick; the first failure of a kind in a tick is kept. */
   void failed(IncidentKind kind, String detail) {
-    failed.putIfAbsent(kind, lead(kind, detail));
+    if (!failed.containsKey(kind)) {
+      writable().put(kind, lead(kind, detail));
+    }
+  }
+
+  private Map<IncidentKind, String> writable() {
+    if (failed.isEmpty()) {
+      failed = new EnumMap<>(IncidentKind.class);
+      startedAt = new EnumMap<>(IncidentKind.class);
+    }
+    return failed;
   }
 
   /** {@code kind} failed this tick, and has been failing since {@code since} (a wait that began earlier). */
   void failed(IncidentKind kind, String detail, Instant since) {
     if (!failed.containsKey(kind)) {
-      failed.put(kind, lead(kind, detail));
+      writable().put(kind, lead(kind, detail));
       startedAt.put(kind, since);
     }
   }
 
   /** {@code kind} worked this tick (a failure of the same kind in the same tick wins). */
   void healthy(IncidentKind kind) {
-    healthy.add(kind);
+    healthy |= 1 << kind.ordinal();
+  }
+
+  private boolean isHealthy(IncidentKind kind) {
+    return (healthy & (1 << kind.ordinal())) != 0;
   }
 
   boolean anyFailed(IncidentKind kind) {
@@ -69,7 +84,7 @@ final class Incidents {
       String message = failed.get(open.kind());
       if (message != null) {
         next.add(stillFailing(open, message, now, alertAfter, remindEvery, notices));
-      } else if (healthy.contains(open.kind())) {
+      } else if (isHealthy(open.kind())) {
         if (open.alerted()) {
           notices.add(new Notice(open.kind(), recovered(open.kind(), Duration.between(open.since(), now)), true));
         }

@@ -47,7 +47,9 @@ final class Alerts {
     Map<String, String> fields = new LinkedHashMap<>();
     String kind = canary.spec().targetRef().kind() == null
         ? "Deployment" : canary.spec().targetRef().kind();
-    fields.put("Target", kind + "/" + canary.spec().targetRef().name() + "." + canary.namespace());
+    if (!canary.spec().targetRef().name().isBlank()) { // blank: a canary read only in part
+      fields.put("Target", kind + "/" + canary.spec().targetRef().name() + "." + canary.namespace());
+    }
     Analysis analysis = canary.spec().analysis();
     if (analysis != null) {
       fields.put("Failed checks threshold", Integer.toString(Math.max(1, analysis.threshold())));

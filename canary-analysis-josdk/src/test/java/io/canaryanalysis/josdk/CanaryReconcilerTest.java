@@ -169,8 +169,10 @@ class CanaryReconcilerTest {
         .setImage(NEW_IMAGE));
 
     // The status is the intent: Succeeded is stored first, then the target is scaled down.
+    // (The events of that tick are written after its actions: wait for the last one too.)
     await("Succeeded with the target scaled down", () -> "Succeeded".equals(phase())
-        && Integer.valueOf(0).equals(deploymentNamed("podinfo").getSpec().getReplicas()));
+        && Integer.valueOf(0).equals(deploymentNamed("podinfo").getSpec().getReplicas())
+        && eventMessages().contains("Promotion completed! Scaling down podinfo.test"));
     assertThat(deploymentNamed("podinfo-primary").getSpec().getTemplate().getSpec().getContainers()
         .get(0).getImage()).isEqualTo(NEW_IMAGE);
     assertThat(traefikWeights()).as("all traffic on the primary").isEqualTo(Map.of("podinfo-primary", 100));

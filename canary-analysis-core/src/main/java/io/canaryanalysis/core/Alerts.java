@@ -19,11 +19,20 @@ final class Alerts {
    * the host's default channel; null when the canary subscribes but none accepts it.
    */
   static Action.SendAlert route(Canary canary, AlertSeverity severity, String message) {
+    return route(canary, severity, severity, message);
+  }
+
+  /**
+   * An alert of {@code severity} for the subscriptions that accept {@code routedAs}: a recovery
+   * ({@code info}) reaches the subscriptions that received the failure it ends.
+   */
+  static Action.SendAlert route(Canary canary, AlertSeverity routedAs, AlertSeverity severity,
+      String message) {
     Analysis analysis = canary.spec().analysis();
     List<ProviderRef> providers = new ArrayList<>();
     if (analysis != null) {
       for (AlertRef ref : analysis.alerts()) {
-        if (ref.accepts(severity)) {
+        if (ref.accepts(routedAs)) {
           providers.add(ref.providerRef());
         }
       }
@@ -38,7 +47,9 @@ final class Alerts {
     Map<String, String> fields = new LinkedHashMap<>();
     String kind = canary.spec().targetRef().kind() == null
         ? "Deployment" : canary.spec().targetRef().kind();
-    fields.put("Target", kind + "/" + canary.spec().targetRef().name() + "." + canary.namespace());
+    if (!canary.spec().targetRef().name().isBlank()) { // blank: a canary read only in part
+      fields.put("Target", kind + "/" + canary.spec().targetRef().name() + "." + canary.namespace());
+    }
     Analysis analysis = canary.spec().analysis();
     if (analysis != null) {
       fields.put("Failed checks threshold", Integer.toString(Math.max(1, analysis.threshold())));

@@ -60,6 +60,10 @@ public final class AnalysisEngine {
   /** Metadata keys every webhook payload carries for de-duplication. */
   public static final String REVISION_KEY = Notifications.REVISION_KEY;
   public static final String DECISION_KEY = Notifications.DECISION_KEY;
+  /** Default of {@link Builder#incidentAlerts}: a failure is alerted once it lasts this long. */
+  public static final Duration DEFAULT_INCIDENT_ALERT_AFTER = Duration.ofMinutes(1);
+  /** Default of {@link Builder#incidentAlerts}: an open incident is alerted again this often. */
+  public static final Duration DEFAULT_INCIDENT_REMINDER = Duration.ofHours(4);
 
   final Map<String, TrafficRouter> routers;
   final String defaultRouterKind;
@@ -71,8 +75,12 @@ public final class AnalysisEngine {
   final StatusStore statusStore;
   final InstantSource clock;
   final AnalysisObserver observer;
+  final Duration incidentAlertAfter;
+  final Duration incidentReminder;
 
   private AnalysisEngine(Builder b) {
+    this.incidentAlertAfter = b.incidentAlertAfter;
+    this.incidentReminder = b.incidentReminder;
     this.routers = Map.copyOf(b.routers);
     this.defaultRouterKind = b.defaultRouterKind;
     this.workload = b.workload;
@@ -132,6 +140,21 @@ public final class AnalysisEngine {
     return observed(canary, now, new TickRun(this, canary, status, now).terminate());
   }
 
+  /**
+   * Records that the stored Canary is not a valid manifest, for hosts whose reader refused it
+   * ({@code canary} as far as it could be read, at its stored resourceVersion, with its stored
+   * status): the spec incident in {@code status.incidents}, alerted to the canary's
+   * {@code analysis.alerts} (if they could be read) as the engine alerts an invalid spec, once;
+   * the tick that finds the spec valid again announces the recovery. Touches nothing else and is
+   * not time-gated; a host calls it whenever it retries the canary.
+   */
+  public TickReport reportInvalid(Canary canary, CanaryStatus status, List<SpecProblem> problems) {
+    Objects.requireNonNull(canary, "canary");
+    Objects.requireNonNull(status, "status");
+    Objects.requireNonNull(problems, "problems");
+    return new TickRun(this, canary, status, clock.instant()).invalid(problems);
+  }
+
   private TickReport observed(Canary canary, Instant start, TickReport report) {
     observer.ticked(canary, report.status(), elapsedSince(start));
     return report;
@@ -161,8 +184,27 @@ public final class AnalysisEngine {
     private StatusStore statusStore;
     private InstantSource clock = InstantSource.system();
     private AnalysisObserver observer = AnalysisObserver.none();
+    private Duration incidentAlertAfter = DEFAULT_INCIDENT_ALERT_AFTER;
+    private Duration incidentReminder = DEFAULT_INCIDENT_REMINDER;
 
     private Builder() {}
+
+    /**
+     * When failures outside the analysis (a spec the engine refuses, a canary that cannot
+     * initialize, router or workload calls, metric providers) are alerted: once a failure is seen
+     * again {@code alertAfter} or more after it started (zero: at once), then every
+     * {@code remindEvery} while it lasts (zero: never), and once when it clears. Default 1 minute
+     * and 4 hours (Alertmanager's {@code repeat_interval}).
+     */
+    public Builder incidentAlerts(Duration alertAfter, Duration remindEvery) {
+      if (alertAfter.isNegative() || remindEvery.isNegative()) {
+        throw new IllegalArgumentException("incidentAlerts durations must not be negative, got "
+            + alertAfter + " and " + remindEvery);
+      }
+      this.incidentAlertAfter = alertAfter;
+      this.incidentReminder = remindEvery;
+      return this;
+    }
 
     /** Watches ticks, metric values and provider calls (for example Flagger's meters); default none. */
     public Builder observer(AnalysisObserver observer) {

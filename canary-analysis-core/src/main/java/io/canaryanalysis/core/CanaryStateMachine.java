@@ -135,6 +135,8 @@ final class CanaryStateMachine {
   private static void initialize(Tick t) {
     probeMetricProviders(t);
     if (!t.spec.skipAnalysis() && !t.workload().primary().isReady()) {
+      // Remembered so the engine can tell an initialization stuck past the progress deadline.
+      t.notReadySince(t.previous.notReadySince() == null ? t.now : t.previous.notReadySince());
       t.warning(ReadinessGate.text(t.workload().primary(), t.primaryTargetKey() + " not ready"));
       return;
     }

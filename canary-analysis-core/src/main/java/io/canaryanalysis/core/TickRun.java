@@ -1,5 +1,6 @@
 package io.canaryanalysis.core;
 
+import io.canaryanalysis.api.AlertSeverity;
 import io.canaryanalysis.api.EventType;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.TrafficRouter;
@@ -10,6 +11,7 @@ import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.IncidentKind;
 import io.canaryanalysis.core.validation.CanaryValidator;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,6 +39,11 @@ final class TickRun implements TickChecks {
   private String routerKind;
   private TrafficRouter router;
   private MetricCalls metricCalls;
+  /** What this tick saw of the failures outside the analysis; settled into the status at its end. */
+  private final Incidents incidents = new Incidents();
+  private boolean statusWriteFailed;
+  private boolean callFailed;
+  private WorkloadSnapshot snapshot;
 
   TickRun(AnalysisEngine engine, Canary canary, CanaryStatus stored, Instant now) {
     this.engine = engine;
@@ -47,20 +54,26 @@ final class TickRun implements TickChecks {
   }
 
   TickReport tick() {
+    return settle(tickOnce());
+  }
+
+  private TickReport tickOnce() {
     Duration interval = CanaryStateMachine.interval(canary.spec());
     if (!resolveRouter(stored.phase()) || !valid()) {
       return report(interval, false, TickReport.Outcome.FAILED);
     }
-    WorkloadSnapshot snapshot;
     String step = "initializing the workload";
+    IncidentKind kind = IncidentKind.WORKLOAD;
     try {
       engine.workload.initialize(canary);
       step = "reconciling the " + routerKind + " routes";
+      kind = IncidentKind.ROUTER;
       router.reconcile(canary);
       step = "observing the workload";
+      kind = IncidentKind.WORKLOAD;
       snapshot = engine.workload.observe(canary);
     } catch (RuntimeException e) {
-      return failure(step, e);
+      return failure(kind, step, e);
     }
     TickReport repaired = converge(Convergence.actions(stored, snapshot), snapshot);
     if (repaired != null) {
@@ -74,10 +87,43 @@ final class TickRun implements TickChecks {
     }
     TickResult result = CanaryStateMachine.tick(new TickInput(canary, stored, now, snapshot,
         routerKind, router.capabilities()), this);
+    observeInitialization(result.status());
     return commit(result);
   }
 
+  /**
+   * A canary still Initializing whose primary has not become ready within the progress deadline
+   * (or reports a failure) is an initialization incident; Flagger waits silently (fluxcd/flagger#1816).
+   */
+  private void observeInitialization(CanaryStatus decided) {
+    if (decided.phase() != CanaryPhase.INITIALIZING || decided.notReadySince() == null) {
+      return;
+    }
+    io.canaryanalysis.api.Readiness primary = snapshot.primary();
+    Duration deadline = Duration.ofSeconds(canary.spec().progressDeadlineSeconds() > 0
+        ? canary.spec().progressDeadlineSeconds()
+        : io.canaryanalysis.api.spec.CanarySpec.DEFAULT_PROGRESS_DEADLINE_SECONDS);
+    boolean failedOutright = primary.state() == io.canaryanalysis.api.Readiness.State.FAILED;
+    if (failedOutright || !now.isBefore(decided.notReadySince().plus(deadline))) {
+      String key = canary.spec().targetRef().name() + "-primary." + canary.namespace();
+      incidents.failed(IncidentKind.INITIALIZATION, (failedOutright ? "primary failed: "
+          : "progress deadline exceeded " + deadline.getSeconds() + "s: ")
+          + ReadinessGate.text(primary, key + " not ready"), decided.notReadySince());
+    }
+  }
+
   TickReport terminate() {
+    return settle(terminateOnce());
+  }
+
+  /** A canary its host could not read: only the spec incident is recorded (see {@link AnalysisEngine#reportInvalid}). */
+  TickReport invalid(List<SpecProblem> problems) {
+    incidents.failed(IncidentKind.SPEC, problems.stream().map(SpecProblem::toString)
+        .collect(Collectors.joining("; ")));
+    return settle(report(CanaryStateMachine.interval(canary.spec()), false, TickReport.Outcome.FAILED));
+  }
+
+  private TickReport terminateOnce() {
     Duration retryIn = CanaryStateMachine.interval(canary.spec());
     if (!resolveRouter(CanaryPhase.TERMINATING)) {
       return report(retryIn, false, TickReport.Outcome.FAILED);
@@ -91,7 +137,7 @@ final class TickRun implements TickChecks {
           snapshot = engine.workload.observe(canary);
         }
       } catch (RuntimeException e) {
-        return failure("observing the workload", e);
+        return failure(IncidentKind.WORKLOAD, "observing the workload", e);
       }
       CanaryPhase before = stored.phase();
       report = commit(CanaryStateMachine.terminate(new TickInput(canary, stored, now, snapshot,
@@ -107,8 +153,10 @@ final class TickRun implements TickChecks {
     routerKind = engine.routerKindOf(canary);
     router = engine.routers.get(routerKind);
     if (router == null) {
-      emit(EventType.WARNING, "No traffic router registered for provider " + routerKind
-          + " (registered: " + new TreeMap<>(engine.routers).keySet() + ")", phase);
+      String problem = "No traffic router registered for provider " + routerKind
+          + " (registered: " + new TreeMap<>(engine.routers).keySet() + ")";
+      emit(EventType.WARNING, problem, phase);
+      incidents.failed(IncidentKind.SPEC, problem);
       return false;
     }
     metricCalls = new MetricCalls(engine, canary, routerKind, now);
@@ -121,11 +169,12 @@ final class TickRun implements TickChecks {
         : canary.withSpec(canary.spec().toBuilder().provider(routerKind).build());
     List<SpecProblem> problems = CanaryValidator.validate(resolved, router);
     if (problems.isEmpty()) {
+      incidents.healthy(IncidentKind.SPEC);
       return true;
     }
-    emit(EventType.WARNING, "Invalid canary " + canary.key() + " spec: "
-        + problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; ")),
-        stored.phase());
+    String joined = problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; "));
+    emit(EventType.WARNING, "Invalid canary " + canary.key() + " spec: " + joined, stored.phase());
+    incidents.failed(IncidentKind.SPEC, joined);
     return false;
   }
 
@@ -166,7 +215,8 @@ final class TickRun implements TickChecks {
       engine.observer.providerCalled("status", engine.elapsedSince(start), false);
     } catch (RuntimeException e) {
       engine.observer.providerCalled("status", engine.elapsedSince(start), true);
-      failure("writing the status", e);
+      statusWriteFailed = true;
+      failure(null, "writing the status", e);
       return TickReport.Outcome.FAILED;
     }
     if (version.isEmpty()) {
@@ -209,8 +259,12 @@ final class TickRun implements TickChecks {
   private TickReport converge(List<Action> actions, WorkloadSnapshot snapshot) {
     Duration interval = CanaryStateMachine.interval(canary.spec());
     List<Action> drift = new ArrayList<>(actions.size());
+    IncidentKind kind = IncidentKind.ROUTER;
+    String step = "reading the " + routerKind + " routes";
     try {
       for (Action action : actions) {
+        kind = kindOf(action);
+        step = action instanceof Action.SetRoutes ? "reading the " + routerKind + " routes" : describe(action);
         boolean known = action instanceof Action.SetRoutes
             ? !router.getRoutes(canary).equals(((Action.SetRoutes) action).split())
             : action instanceof Action.Promote ? snapshot.primaryRevision() != null
@@ -224,7 +278,7 @@ final class TickRun implements TickChecks {
         }
       }
     } catch (RuntimeException e) {
-      return failure("reading the " + routerKind + " routes", e);
+      return failure(kind, step, e);
     }
     if (drift.isEmpty()) {
       return null;
@@ -251,16 +305,20 @@ final class TickRun implements TickChecks {
         perform(action);
       } catch (RuntimeException e) {
         String step = describe(action);
-        failure(step, e);
+        failure(kindOf(action), step, e);
         return step;
       }
     }
     return null;
   }
 
+  private static IncidentKind kindOf(Action action) {
+    return action instanceof Action.SetRoutes || action instanceof Action.FinalizeRoutes
+        ? IncidentKind.ROUTER : IncidentKind.WORKLOAD;
+  }
+
   private void perform(Action action) {
-    String kind = action instanceof Action.SetRoutes || action instanceof Action.FinalizeRoutes
-        ? "router" : "workload";
+    String kind = kindOf(action) == IncidentKind.ROUTER ? "router" : "workload";
     Instant start = engine.clock.instant();
     try {
       call(action);
@@ -358,19 +416,86 @@ final class TickRun implements TickChecks {
 
   @Override
   public MetricOutcome evaluate(MetricCheck check) {
-    return metricCalls.evaluate(check);
+    MetricOutcome outcome = metricCalls.evaluate(check);
+    if (outcome instanceof MetricOutcome.SetupError) {
+      incidents.failed(IncidentKind.METRICS, ((MetricOutcome.SetupError) outcome).message());
+    } else if (outcome instanceof MetricOutcome.Measured
+        && ((MetricOutcome.Measured) outcome).result() instanceof io.canaryanalysis.api.MetricResult.Failed) {
+      incidents.failed(IncidentKind.METRICS, "metric " + check.name() + ": "
+          + ((io.canaryanalysis.api.MetricResult.Failed) ((MetricOutcome.Measured) outcome).result()).message());
+    } else {
+      incidents.healthy(IncidentKind.METRICS);
+    }
+    return outcome;
   }
 
   @Override
   public List<String> metricProviderProblems() {
-    return metricCalls.providerProblems();
+    List<String> problems = metricCalls.providerProblems();
+    if (problems.isEmpty()) {
+      incidents.healthy(IncidentKind.METRICS);
+    } else {
+      incidents.failed(IncidentKind.METRICS, String.join("; ", problems));
+    }
+    return problems;
   }
 
-  private TickReport failure(String step, RuntimeException e) {
+  /**
+   * Reports a failed call as a Warning event and records it as an incident of {@code kind} (of
+   * {@code INITIALIZATION} while the canary initializes); a null kind (the status write) is not an
+   * incident, since its record could not be persisted either.
+   */
+  private TickReport failure(IncidentKind kind, String step, RuntimeException e) {
     String cause = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     LOG.warn("canary {}: {} failed: {}", canary.key(), step, cause);
     emit(EventType.WARNING, "Error " + step + " for " + canary.key() + ": " + cause, stored.phase());
+    callFailed = true;
+    if (kind != null) {
+      incidents.failed(stored.phase() == CanaryPhase.INITIALIZING ? IncidentKind.INITIALIZATION : kind,
+          "error " + step + ": " + cause);
+    }
     return report(CanaryStateMachine.interval(canary.spec()), false, TickReport.Outcome.FAILED);
+  }
+
+  /**
+   * Folds what this tick saw into {@code status.incidents}: persisted (compare-and-set) before any
+   * alert about it is sent, so an alert goes out at most once and a restarted engine continues the
+   * same incidents. Router and workload incidents clear on a tick that ran without a failed call,
+   * initialization ones once the canary is initialized, spec and metric ones when validation or a
+   * query worked. Costs nothing while there is no incident and nothing failed.
+   */
+  private TickReport settle(TickReport report) {
+    if (incidents.nothingFor(stored.incidents()) || statusWriteFailed
+        || report.outcome() == TickReport.Outcome.CONFLICT) {
+      return report;
+    }
+    if (report.outcome() != TickReport.Outcome.FAILED && !callFailed) {
+      incidents.healthy(IncidentKind.ROUTER);
+      incidents.healthy(IncidentKind.WORKLOAD);
+    }
+    if (stored.phase() != CanaryPhase.INITIALIZING && !incidents.anyFailed(IncidentKind.INITIALIZATION)) {
+      incidents.healthy(IncidentKind.INITIALIZATION);
+    }
+    Incidents.Update update = incidents.update(stored.incidents(), now, engine.incidentAlertAfter,
+        engine.incidentReminder);
+    if (update.incidents().equals(stored.incidents())) {
+      return report;
+    }
+    if (write(stored.toBuilder().incidents(update.incidents()).build()) != TickReport.Outcome.PERSISTED) {
+      return report(report.nextTickIn(), report.analysed(), report.outcome());
+    }
+    for (Incidents.Notice notice : update.notices()) {
+      if (notice.recovered()) {
+        // The failure itself is a Warning event on every tick it is seen; its end is one Normal event.
+        emit(EventType.NORMAL, notice.message(), stored.phase());
+      }
+      Action.SendAlert alert = Alerts.route(canary, notice.kind().severity(),
+          notice.recovered() ? AlertSeverity.INFO : notice.kind().severity(), notice.message());
+      if (alert != null) {
+        notifications.alert(alert);
+      }
+    }
+    return report(report.nextTickIn(), report.analysed(), report.outcome());
   }
 
   TickReport report(Duration nextTickIn, boolean analysed, TickReport.Outcome outcome) {

@@ -193,7 +193,15 @@ class AnalysisEngineTest {
 
     assertThat(report.outcome()).isEqualTo(TickReport.Outcome.PERSISTED);
     assertThat(report.status().canaryWeight()).isEqualTo(5);
-    assertThat(store.writes).containsExactly(report.status());
+    // The decision, then the router incident it ran into (not alerted yet: alerted once it lasts 1m).
+    assertThat(store.writes).hasSize(2).last().isEqualTo(report.status());
+    assertThat(store.writes.get(0).incidents()).isEmpty();
+    assertThat(report.status().incidents()).singleElement().satisfies(incident -> {
+      assertThat(incident.kind()).isEqualTo(io.canaryanalysis.api.status.IncidentKind.ROUTER);
+      assertThat(incident.since()).isEqualTo(NOW);
+      assertThat(incident.alertedAt()).isNull();
+    });
+    assertThat(report.alerts()).isEmpty();
     assertThat(report.events()).extracting(CanaryEvent::type, CanaryEvent::message).containsExactly(
         org.assertj.core.groups.Tuple.tuple(EventType.WARNING, "Error setting routes primary=95 canary=5 "
             + "for podinfo.test: TraefikService test/podinfo: 409 conflict"),
@@ -204,15 +212,17 @@ class AnalysisEngineTest {
 
     router.setRoutesFailure = null;
     TickReport repair = engine().clock(InstantSource.fixed(NOW.plusSeconds(60))).build()
-        .reconcile(canary(analysis().build()).withResourceVersion("2"), report.status());
+        .reconcile(canary(analysis().build()).withResourceVersion("3"), report.status());
     assertThat(router.writes).containsExactly(TrafficSplit.canary(5));
     assertThat(repair.status().canaryWeight()).isEqualTo(5);
     assertThat(repair.outcome()).isEqualTo(TickReport.Outcome.UNCHANGED);
     assertThat(repair.events()).extracting(CanaryEvent::message).containsExactly(
         "Restored podinfo.test to its stored status: setting routes primary=95 canary=5");
+    assertThat(repair.status().incidents()).as("a failure that cleared before it was alerted goes silently").isEmpty();
+    assertThat(repair.alerts()).isEmpty();
 
     TickReport next = engine().clock(InstantSource.fixed(NOW.plusSeconds(120))).build()
-        .reconcile(canary(analysis().build()).withResourceVersion("3"), repair.status());
+        .reconcile(canary(analysis().build()).withResourceVersion("5"), repair.status());
     assertThat(next.status().canaryWeight()).isEqualTo(10);
     assertThat(router.writes).containsExactly(TrafficSplit.canary(5), TrafficSplit.canary(10));
   }
@@ -326,9 +336,12 @@ class AnalysisEngineTest {
 
     TickReport report = engine().build().reconcile(invalid, status);
 
-    assertThat(report.status()).isSameAs(status);
+    // Nothing is touched but the spec incident in the status.
+    assertThat(report.status()).isEqualTo(status.toBuilder().incidents(List.of(new io.canaryanalysis.api.status.Incident(
+        io.canaryanalysis.api.status.IncidentKind.SPEC, report.status().incidents().get(0).message(), NOW, null))).build());
+    assertThat(report.status().incidents().get(0).message()).startsWith("Canary spec is invalid: spec.analysis.");
     assertThat(report.analysed()).isFalse();
-    assertThat(store.writes).isEmpty();
+    assertThat(store.writes).containsExactly(report.status());
     assertThat(workload.calls).isEmpty();
     assertThat(report.events()).singleElement().satisfies(event -> {
       assertThat(event.type()).isEqualTo(EventType.WARNING);

@@ -9,6 +9,7 @@ import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.core.TickReport;
 import io.canaryanalysis.kubernetes.CanaryController;
+import io.canaryanalysis.kubernetes.CanaryWarnings;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.manifest.CanaryDocument;
 import io.canaryanalysis.manifest.CanaryManifests;
@@ -74,6 +75,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
   private final EventSink eventSink;
   private final Duration retryDelay;
   private final Duration maxDelay;
+  private final CanaryWarnings warnings;
 
   private CanaryReconciler(Builder b) {
     this.client = b.client;
@@ -81,6 +83,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
     this.eventSink = b.eventSink != null ? b.eventSink : KubernetesEventSink.create(b.client);
     this.retryDelay = b.retryDelay;
     this.maxDelay = b.maxDelay;
+    this.warnings = CanaryWarnings.create(eventSink);
   }
 
   /** A reconciler with the defaults: Warning events as Kubernetes Events, retries after 30 s. */
@@ -106,8 +109,9 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
     }
 
     /**
-     * Receives the Warning event for a Canary that is not a valid manifest; default a
-     * {@link KubernetesEventSink} on the client.
+     * Receives the Warning event for a Canary that is not a valid manifest and the spec's warnings
+     * once per (uid, generation) ({@link CanaryWarnings}); default a {@link KubernetesEventSink} on
+     * the client.
      */
     public Builder eventSink(EventSink eventSink) {
       this.eventSink = Objects.requireNonNull(eventSink, "eventSink");
@@ -153,6 +157,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
   public UpdateControl<CanaryResource> reconcile(CanaryResource resource,
       Context<CanaryResource> context) {
     if (context.isPrimaryResourceDeleted()) {
+      warnings.forget(resource.getMetadata().getNamespace(), resource.getMetadata().getName());
       return UpdateControl.noUpdate();
     }
     String name = resource.getMetadata().getName();
@@ -170,6 +175,7 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
       LOG.warn("canary {}.{} is not a valid Canary: {}", name, namespace, e.getMessage());
       eventSink.event(new CanaryEvent(name, namespace, EventType.WARNING, CanaryEvent.REASON_SYNCED,
           "Invalid canary " + name + "." + namespace + ": " + e.getMessage(), null));
+      CanaryController.reportInvalid(engine, e);
     } catch (RuntimeException e) {
       LOG.warn("canary {}.{} reconciliation failed: {}", name, namespace, e.getMessage());
     }
@@ -200,6 +206,9 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
       }
       LOG.info("canary {}: added finalizer {}", key(resource), FINALIZER);
       document = toDocument(resource);
+    }
+    if (!deleting) {
+      warnings.report(resource, document);
     }
     if (deleting) {
       TickReport report = engine.terminate(document.canary(), document.status());
@@ -232,7 +241,15 @@ public final class CanaryReconciler implements Reconciler<CanaryResource> {
   private CanaryDocument toDocument(CanaryResource resource) {
     @SuppressWarnings("unchecked")
     Map<String, Object> tree = client.getKubernetesSerialization().convertValue(resource, Map.class);
-    CanaryDocument document = CanaryManifests.readCanary(tree);
+    CanaryDocument document;
+    try {
+      document = CanaryManifests.readCanary(tree);
+    } catch (ManifestException e) {
+      // The partial canary carries the version read too, so its status can still be written.
+      throw e.partial().map(partial -> new ManifestException(e.problems(), new CanaryDocument(
+          partial.canary().withResourceVersion(resource.getMetadata().getResourceVersion()),
+          partial.status(), partial.notices()))).orElse(e);
+    }
     for (var notice : document.notices()) {
       LOG.debug("canary {}: {}", key(resource), notice);
     }

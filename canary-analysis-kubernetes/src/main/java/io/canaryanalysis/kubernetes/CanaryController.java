@@ -77,6 +77,7 @@ public final class CanaryController implements AutoCloseable {
   private final KubernetesInformers informers;
   private final Pacer eventTicks;
   private final QueueLag lag = new QueueLag(4096);
+  private final CanaryWarnings warnings;
   private volatile boolean handlersAdded;
   private final LeaderElectionConfig leaderElection;
   private final LeaseShards shards;
@@ -106,6 +107,7 @@ public final class CanaryController implements AutoCloseable {
     this.namespace = b.namespace;
     this.resyncInterval = b.resyncInterval;
     this.eventSink = b.eventSink;
+    this.warnings = CanaryWarnings.create(b.eventSink);
     this.ownsExecutor = b.executor == null;
     this.executor = b.executor != null ? b.executor
         : Executors.newScheduledThreadPool(b.workers, new DaemonThreads());
@@ -168,8 +170,10 @@ public final class CanaryController implements AutoCloseable {
     }
 
     /**
-     * Receives a Warning event for a Canary object that is not a valid manifest (usually the
-     * engine's sink); default discarded (the problem is logged either way).
+     * Receives a Warning event for a Canary object that is not a valid manifest, and one per
+     * (uid, generation) listing a spec's warnings (deprecated fields, Flagger leniencies; see
+     * {@link CanaryWarnings}); usually the engine's sink. Default discarded (invalid manifests are
+     * logged either way).
      */
     public Builder eventSink(EventSink eventSink) {
       this.eventSink = Objects.requireNonNull(eventSink, "eventSink");
@@ -478,7 +482,7 @@ public final class CanaryController implements AutoCloseable {
       LOG.debug("canary {}.{} is being deleted without {}; left alone", name, namespace, FINALIZER);
       return Optional.empty();
     }
-    CanaryDocument document = resources.toDocument(resource);
+    CanaryDocument document = document(resource);
     for (var notice : document.notices()) {
       LOG.debug("canary {}.{}: {}", name, namespace, notice);
     }
@@ -499,8 +503,11 @@ public final class CanaryController implements AutoCloseable {
       if (resource == null) {
         return Optional.empty();
       }
-      document = resources.toDocument(resource);
+      document = document(resource);
       canary = document.canary();
+    }
+    if (!deleting) {
+      warnings.report(resource, document);
     }
     if (deleting) {
       TickReport report = engine.terminate(canary, document.status());
@@ -510,6 +517,32 @@ public final class CanaryController implements AutoCloseable {
       return Optional.of(report);
     }
     return Optional.of(engine.reconcile(canary, document.status()));
+  }
+
+  /** The stored object read as a Canary; an invalid one is recorded as a spec incident first. */
+  private CanaryDocument document(GenericKubernetesResource resource) {
+    try {
+      return resources.toDocument(resource);
+    } catch (ManifestException e) {
+      reportInvalid(engine, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Records an invalid Canary as a spec incident in its status and alerts its subscribers once
+   * ({@link AnalysisEngine#reportInvalid}), when the reader could still read its identity, alerts
+   * and status; never throws.
+   */
+  public static void reportInvalid(AnalysisEngine engine, ManifestException invalid) {
+    invalid.partial().ifPresent(partial -> {
+      try {
+        engine.reportInvalid(partial.canary(), partial.status() == null
+            ? io.canaryanalysis.api.status.CanaryStatus.initial() : partial.status(), invalid.problems());
+      } catch (RuntimeException e) {
+        LOG.warn("canary {}: recording its invalid spec failed: {}", partial.canary().key(), e.getMessage());
+      }
+    });
   }
 
   /** Lists the canaries and schedules those not yet scheduled; returns how many were added. */
@@ -569,6 +602,7 @@ public final class CanaryController implements AutoCloseable {
 
   /** A deleted canary: its pending tick is dropped. */
   void forget(String namespace, String name) {
+    warnings.forget(namespace, name);
     Slot slot = scheduled.remove(namespace + "/" + name);
     if (slot != null) {
       slot.cancel();
@@ -617,6 +651,7 @@ public final class CanaryController implements AutoCloseable {
       Optional<TickReport> report = reconcile(ns, name);
       if (report.isEmpty()) {
         LOG.debug("canary {}.{} no longer exists", name, ns);
+        warnings.forget(ns, name);
         synchronized (slot) {
           slot.running = false;
           scheduled.remove(slot.key, slot);

@@ -185,9 +185,21 @@ public final class CanaryResources implements StatusStore {
   CanaryDocument toDocument(GenericKubernetesResource resource) {
     @SuppressWarnings("unchecked")
     Map<String, Object> tree = client.getKubernetesSerialization().convertValue(resource, Map.class);
-    CanaryDocument document = CanaryManifests.readCanary(tree);
-    Canary canary = document.canary().withResourceVersion(resource.getMetadata().getResourceVersion());
-    return new CanaryDocument(canary,
+    String version = resource.getMetadata().getResourceVersion();
+    CanaryDocument document;
+    try {
+      document = CanaryManifests.readCanary(tree);
+    } catch (ManifestException e) {
+      // The partial canary carries the version read too, so its status can still be written.
+      throw e.partial().map(partial -> new ManifestException(e.problems(), stored(partial, version)))
+          .orElse(e);
+    }
+    return stored(document, version);
+  }
+
+  /** {@code document} as stored at {@code version}, with the initial status when it has none. */
+  static CanaryDocument stored(CanaryDocument document, String version) {
+    return new CanaryDocument(document.canary().withResourceVersion(version),
         document.status() == null ? CanaryStatus.initial() : document.status(), document.notices());
   }
 

@@ -177,7 +177,14 @@ public final class ManifestReader {
     Fields fields = single(documents, Canary.KIND, problems);
     CanaryDocument read = CanaryReader.read(fields, defaultNamespace);
     ValidationResult checks = run(canaryChecks, read.canary(), problems);
-    throwIfAny(problems, checks.errors());
+    try {
+      throwIfAny(problems, checks.errors());
+    } catch (ManifestException e) {
+      // Only problems of the spec: identity and status were read whole.
+      boolean specOnly = e.problems().stream()
+          .allMatch(p -> p.path().equals("spec") || p.path().startsWith("spec.") || p.path().startsWith("spec["));
+      throw specOnly ? new ManifestException(e.problems(), read) : e;
+    }
     return withNotices(read, unrelated(checks.warnings(), problems.errors()));
   }
 

@@ -31,6 +31,7 @@ import io.canaryanalysis.api.status.LatencyEvidence;
 import io.canaryanalysis.api.status.LatencyStep;
 import io.canaryanalysis.api.status.Measurement;
 import io.canaryanalysis.api.status.FailureReason;
+import io.canaryanalysis.api.status.Incident;
 import io.canaryanalysis.api.status.StatusCondition;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -384,6 +385,18 @@ final class ManifestWriter {
       s.put("capacityWait", w);
     }
     put(s, "effectiveSplit", status.effectiveSplit());
+    if (!status.incidents().isEmpty()) {
+      List<Object> incidents = new ArrayList<>();
+      for (Incident incident : status.incidents()) {
+        Map<String, Object> entry = new LinkedHashMap<>();
+        entry.put("kind", incident.kind().manifestValue());
+        entry.put("message", incident.message());
+        putTime(entry, "since", incident.since());
+        putTime(entry, "alertedAt", incident.alertedAt());
+        incidents.add(entry);
+      }
+      s.put("incidents", incidents);
+    }
     return s;
   }
 

@@ -14,6 +14,8 @@ import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.api.status.CheckKind;
 import io.canaryanalysis.api.status.ConditionStatus;
 import io.canaryanalysis.api.status.FailureReason;
+import io.canaryanalysis.api.status.Incident;
+import io.canaryanalysis.api.status.IncidentKind;
 import io.canaryanalysis.api.status.StatusCondition;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -91,6 +93,18 @@ final class StatusReader {
       b.capacityWait(capacityWait(wait));
     }
     b.effectiveSplit(s.string("effectiveSplit"));
+    List<Incident> incidents = new ArrayList<>();
+    java.util.Set<IncidentKind> kinds = java.util.EnumSet.noneOf(IncidentKind.class);
+    List<Fields> incidentFields = s.objects("incidents");
+    for (int i = 0; i < incidentFields.size(); i++) {
+      Incident incident = incident(incidentFields.get(i));
+      if (incident != null && !kinds.add(incident.kind())) {
+        incidentFields.get(i).error("kind", "duplicate incident kind " + incident.kind().manifestValue());
+      } else if (incident != null) {
+        incidents.add(incident);
+      }
+    }
+    b.incidents(incidents);
     for (String field : FLAGGER_FIELDS_NOT_KEPT) {
       if (s.take(field) != null) {
         s.problems().notice(s.pathOf(field), "not kept by canary-analysis; ignored");
@@ -98,6 +112,26 @@ final class StatusReader {
     }
     s.finish();
     return b.build();
+  }
+
+  private static Incident incident(Fields i) {
+    IncidentKind kind = null;
+    if (i.has("kind")) {
+      kind = i.choice("kind", IncidentKind.values(), IncidentKind::manifestValue, null);
+    } else {
+      i.take("kind");
+      i.required("kind");
+    }
+    String message = i.string("message");
+    boolean hasSince = i.has("since");
+    var since = i.timestamp("since");
+    if (!hasSince) {
+      i.required("since");
+    }
+    var alertedAt = i.timestamp("alertedAt");
+    i.finish();
+    return kind == null || since == null ? null
+        : new Incident(kind, message == null ? "" : message, since, alertedAt);
   }
 
   private static CheckStatus check(Fields c) {

@@ -147,6 +147,12 @@ class ManifestRoundTripTest {
         .lastAnalysisTime(Instant.parse("2024-05-01T10:05:30Z"))
         .notReadySince(Instant.parse("2024-05-01T10:01:00Z"))
         .preRolloutPassed(true)
+        .incidents(List.of(
+            new io.canaryanalysis.api.status.Incident(io.canaryanalysis.api.status.IncidentKind.ROUTER,
+                "Traffic routing failed, error setting routes primary=40 canary=60: HTTP 503",
+                Instant.parse("2024-05-01T10:02:00Z"), Instant.parse("2024-05-01T10:03:00Z")),
+            new io.canaryanalysis.api.status.Incident(io.canaryanalysis.api.status.IncidentKind.METRICS,
+                "Metric provider failed", Instant.parse("2024-05-01T10:04:00Z"), null)))
         .build();
   }
 

@@ -16,7 +16,7 @@ import java.util.Objects;
  * {@code flagger_canary_successes_total}, {@code flagger_canary_failures_total},
  * {@code flagger_info}); existing dashboards and alert rules keep working. It also records the
  * library's own low-cardinality meters ({@code canary_analysis_*}: tick duration, provider call
- * latency and errors by kind, queue lag, events and alerts).
+ * latency and errors by kind, queue lag, events and alerts, check outcomes by class).
  *
  * <p>As in Flagger, the {@code name} label is the canary's target ({@code spec.targetRef.name}),
  * not the Canary's own name. Unlike Flagger, {@link #remove(Canary)} drops every series labelled
@@ -65,7 +65,10 @@ public sealed interface CanaryMeters extends AnalysisObserver permits Micrometer
    * instance increments {@code flagger_canary_successes_total} or
    * {@code flagger_canary_failures_total} once ({@code analysis_status="skipped"} for a promotion
    * with {@code skipAnalysis}); the first status seen for a canary counts nothing, so a restarted
-   * controller does not count old outcomes again.
+   * controller does not count old outcomes again. Measurements in {@code status.checks} newer than
+   * the last seen are counted in {@code canary_analysis_check_outcomes_total{name, namespace,
+   * metric, outcome}} ({@code pass}, {@code fail}, {@code inconclusive}, {@code noData},
+   * {@code providerError}), on the same first-status rule.
    */
   void recordStatus(Canary canary, CanaryStatus status);
 
@@ -104,7 +107,7 @@ public sealed interface CanaryMeters extends AnalysisObserver permits Micrometer
 
   /**
    * Drops every series labelled with this canary (status, weights, duration, metric analysis,
-   * successes, failures) and takes it out of {@code flagger_canary_total}. Call it when the
+   * successes, failures, check outcomes) and takes it out of {@code flagger_canary_total}. Call it when the
    * Canary object is deleted; recording the canary again brings its series back.
    */
   void remove(Canary canary);

@@ -8,6 +8,10 @@ import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.Strategy;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.status.CanaryStatus;
+import io.canaryanalysis.api.status.CheckStatus;
+import io.canaryanalysis.api.status.Measurement;
+import io.canaryanalysis.api.status.OutcomeClass;
+import java.time.Instant;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -46,6 +50,7 @@ final class MicrometerCanaryMeters implements CanaryMeters {
   static final String QUEUE_LAG = "canary.analysis.queue.lag";
   static final String EVENTS = "canary.analysis.events";
   static final String ALERTS = "canary.analysis.alerts";
+  static final String CHECK_OUTCOMES = "canary.analysis.check.outcomes";
 
   static final int MAX_PROVIDER_KINDS = 32;
   static final String OTHER_KIND = "other";
@@ -87,6 +92,7 @@ final class MicrometerCanaryMeters implements CanaryMeters {
     s.status.set(statusValue(status.phase()));
     s.primaryWeight.set(100 - status.canaryWeight());
     s.canaryWeight.set(status.canaryWeight());
+    s.countOutcomes(status.checks());
     CanaryPhase previous = s.swapPhase(status.phase());
     if (previous == null || previous == status.phase()) {
       return;
@@ -257,6 +263,9 @@ final class MicrometerCanaryMeters implements CanaryMeters {
     private final Map<String, Counter> counters = new HashMap<>();
     private CanaryPhase phase;
     private boolean removed;
+    /** Per check, the time of the newest measurement already counted; null until a first status was seen. */
+    private Map<String, Instant> counted;
+    private final Map<String, Counter> outcomeCounters = new HashMap<>();
 
     Series(String target, String namespace, CanaryPhase phase) {
       this.target = target;
@@ -286,6 +295,47 @@ final class MicrometerCanaryMeters implements CanaryMeters {
       CanaryPhase previous = phase;
       phase = next;
       return previous;
+    }
+
+    /**
+     * Counts the measurements of {@code checks} newer than the last counted one of each check; the
+     * first status seen only sets the marks, so a restarted process does not count a history again.
+     */
+    synchronized void countOutcomes(List<CheckStatus> checks) {
+      boolean first = counted == null;
+      if (first) {
+        counted = new HashMap<>();
+      }
+      for (CheckStatus check : checks) {
+        Instant mark = counted.get(check.name());
+        Instant newest = mark;
+        for (Measurement m : check.measurements()) {
+          if (m.time() == null || (mark != null && !m.time().isAfter(mark))) {
+            continue;
+          }
+          if (!first) {
+            outcome(check.name(), m.outcome()).increment();
+          }
+          newest = newest == null || m.time().isAfter(newest) ? m.time() : newest;
+        }
+        if (newest != null) {
+          counted.put(check.name(), newest);
+        }
+      }
+    }
+
+    private Counter outcome(String metric, OutcomeClass outcome) {
+      return outcomeCounters.computeIfAbsent(metric + "|" + outcome.manifestValue(), k -> {
+        Counter counter = Counter.builder(CHECK_OUTCOMES)
+            .description("Measurements of analysis.metrics checks by outcome class")
+            .tags(Tags.of("name", target, "namespace", namespace, "metric", metric,
+                "outcome", outcome.manifestValue()))
+            .register(registry);
+        if (!removed) {
+          meters.add(counter);
+        }
+        return counter;
+      });
     }
 
     synchronized Value metric(String metric) {

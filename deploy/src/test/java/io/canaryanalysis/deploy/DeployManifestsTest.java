@@ -207,7 +207,8 @@ class DeployManifestsTest {
         "status.lastAnalysisTime", "status.notReadySince", "status.preRolloutPassed",
         "status.mirrored", "status.pendingPostRollout", "status.decision",
         "status.capacityWait.move", "status.capacityWait.since", "status.capacityWait.readyReplicas",
-        "status.capacityWait.neededReplicas", "status.capacityWait.message", "status.effectiveSplit");
+        "status.capacityWait.neededReplicas", "status.capacityWait.message", "status.effectiveSplit", "status.incidents[].kind",
+        "status.incidents[].message", "status.incidents[].since", "status.incidents[].alertedAt");
     assertThat(paths.stream().filter(p -> Schema.at(schema, p) == null)).isEmpty();
     assertThat(Schema.at(schema, "status.capacityWait.move").get("enum")).extracting(JsonNode::asText)
         .containsExactly("Rollback", "Promotion");
@@ -239,6 +240,8 @@ class DeployManifestsTest {
             io.canaryanalysis.api.status.CapacityWait.Move.PROMOTION, time, 3, 6,
             "waiting for podinfo-primary.test to carry the traffic: 3/6 replicas ready"))
         .effectiveSplit("3 primary / 1 canary pods")
+        .incidents(List.of(new io.canaryanalysis.api.status.Incident(
+            io.canaryanalysis.api.status.IncidentKind.ROUTER, "Traffic routing failed", time, time)))
         .checks(List.of(new io.canaryanalysis.api.status.CheckStatus("request-success-rate", 1,
             List.of(new io.canaryanalysis.api.status.Measurement(time,
                 io.canaryanalysis.api.status.OutcomeClass.FAIL, 53.4, ">= 99")), null)))

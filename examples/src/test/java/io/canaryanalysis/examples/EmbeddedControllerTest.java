@@ -125,11 +125,62 @@ class EmbeddedControllerTest {
       assertThat(registry.scrape()).contains("flagger_canary_status{name=\"podinfo\",namespace=\"test\"} 1")
           .contains("flagger_info{");
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (slack.size() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // Nothing answers at the wiring's Prometheus: seen at both initialization ticks, a minute
+      // apart, that is an incident alert of its own.
+      assertThat(slack).hasSize(2)
+          .anySatisfy(body -> assertThat(body)
+              .contains("New Deployment detected, initialization completed.").contains("general"))
+          .anySatisfy(body -> assertThat(body).contains(
+              "Metric provider failed, the metrics server for request-success-rate is not answering"));
+    } finally {
+      receiver.stop(0);
+    }
+  }
+
+  @Test
+  void anInvalidCanaryIsAlertedOnceToTheClustersAlertProvider() throws Exception {
+    List<String> slack = new java.util.concurrent.CopyOnWriteArrayList<>();
+    com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    receiver.createContext("/hook", exchange -> {
+      slack.add(new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+      exchange.sendResponseHeaders(200, -1);
+      exchange.close();
+    });
+    receiver.start();
+    try {
+      server.expectCustomResource(new CustomResourceDefinitionContext.Builder()
+          .withGroup("flagger.app").withVersion("v1beta1").withKind("Canary").withPlural("canaries")
+          .withScope("Namespaced").withName("canaries.flagger.app").withStatusSubresource(true).build());
+      String provider = "apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata:\n  name: on-call\n"
+          + "  namespace: test\nspec:\n  type: slack\n  channel: deployments\n"
+          + "  address: http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook\n";
+      client.genericKubernetesResources(ALERT_PROVIDERS).inNamespace(NAMESPACE).resource(
+          client.getKubernetesSerialization().unmarshal(provider, GenericKubernetesResource.class)).create();
+      String canary = CANARY.replace("interval: 1m\n    threshold", "interval: 1m\n    treshold")
+          + "    alerts:\n      - name: on-call\n        severity: error\n"
+          + "        providerRef:\n          name: on-call\n";
+      assertThat(canary).contains("treshold");
+      client.genericKubernetesResources(CANARIES).inNamespace(NAMESPACE).resource(
+          client.getKubernetesSerialization().unmarshal(canary, GenericKubernetesResource.class)).create();
+      CanaryController controller = EmbeddedController.controller(client, new EmbeddedController.Settings(
+          "http://127.0.0.1:9", NAMESPACE, null, "test"), (InstantSource) now::get);
+      for (int i = 0; i < 10; i++) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> controller.reconcile(NAMESPACE, "podinfo"))
+            .isInstanceOf(io.canaryanalysis.manifest.ManifestException.class);
+        now.set(now.get().plus(Duration.ofSeconds(30)));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (slack.isEmpty() && System.nanoTime() < deadline) {
         Thread.sleep(20);
       }
+      Thread.sleep(200);
       assertThat(slack).singleElement().satisfies(body -> assertThat(body)
-          .contains("New Deployment detected, initialization completed.").contains("general"));
+          .contains("Canary spec is invalid: spec.analysis.treshold").contains("\"color\":\"danger\"")
+          .contains("deployments"));
     } finally {
       receiver.stop(0);
     }

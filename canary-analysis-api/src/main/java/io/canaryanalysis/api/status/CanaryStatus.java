@@ -45,6 +45,9 @@ import java.util.Optional;
  * @param effectiveSplit extension: the split the router achieved, for routers whose weights are
  *     approximate ({@code 3 primary / 1 canary pods} for the replica-ratio {@code kubernetes}
  *     router); null for routers that apply weights exactly
+ * @param incidents extension: failures outside the analysis still open (at most one per kind), with
+ *     when they started and when they were alerted, so a restarted engine neither re-sends nor
+ *     forgets an alert
  */
 public record CanaryStatus(
     CanaryPhase phase,
@@ -65,16 +68,18 @@ public record CanaryStatus(
     int decision,
     List<CheckStatus> checks,
     CapacityWait capacityWait,
-    String effectiveSplit) {
+    String effectiveSplit,
+    List<Incident> incidents) {
 
   public CanaryStatus {
     checks = checks == null ? List.of() : List.copyOf(checks);
+    incidents = incidents == null ? List.of() : List.copyOf(incidents);
     phase = phase == null ? CanaryPhase.INITIALIZING : phase;
     trackedConfigs = trackedConfigs == null ? Map.of() : Map.copyOf(trackedConfigs);
     conditions = conditions == null ? List.of() : List.copyOf(conditions);
   }
 
-  /** The form without {@code capacityWait} and {@code effectiveSplit} (the earlier canonical constructor). */
+  /** The form without {@code capacityWait}, {@code effectiveSplit} and {@code incidents} (the earlier canonical constructor). */
   public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
       String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
       Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
@@ -82,10 +87,34 @@ public record CanaryStatus(
       CanaryPhase pendingPostRollout, int decision, List<CheckStatus> checks) {
     this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
         trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
-        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, null, null);
+        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, null, null, null);
   }
 
-  /** The form without {@code checks}. */
+  /** The form without {@code incidents}. */
+  public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
+      String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
+      Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
+      Instant lastAnalysisTime, Instant notReadySince, boolean preRolloutPassed, boolean mirrored,
+      CanaryPhase pendingPostRollout, int decision, List<CheckStatus> checks,
+      CapacityWait capacityWait, String effectiveSplit) {
+    this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
+        trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
+        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, capacityWait, effectiveSplit, null);
+  }
+
+  /** The form without {@code capacityWait} and {@code effectiveSplit}. */
+  public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
+      String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
+      Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
+      Instant lastAnalysisTime, Instant notReadySince, boolean preRolloutPassed, boolean mirrored,
+      CanaryPhase pendingPostRollout, int decision, List<CheckStatus> checks,
+      List<Incident> incidents) {
+    this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
+        trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
+        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, null, null, incidents);
+  }
+
+  /** The form without {@code checks} and the later extensions. */
   public CanaryStatus(CanaryPhase phase, int canaryWeight, int failedChecks, int iterations,
       String lastAppliedSpec, String lastPromotedSpec, Map<String, String> trackedConfigs,
       Instant lastTransitionTime, List<StatusCondition> conditions, FailureReason lastFailure,
@@ -93,7 +122,12 @@ public record CanaryStatus(
       CanaryPhase pendingPostRollout, int decision) {
     this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
         trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
-        preRolloutPassed, mirrored, pendingPostRollout, decision, null, null, null);
+        preRolloutPassed, mirrored, pendingPostRollout, decision, null, null, null, null);
+  }
+
+  /** The open incident of {@code kind}, if any. */
+  public Optional<Incident> incident(IncidentKind kind) {
+    return incidents.stream().filter(i -> i.kind() == kind).findFirst();
   }
 
   /** What the status keeps about the metric check named {@code name} in this run, if anything. */
@@ -136,6 +170,7 @@ public record CanaryStatus(
     b.checks = checks;
     b.capacityWait = capacityWait;
     b.effectiveSplit = effectiveSplit;
+    b.incidents = incidents;
     return b;
   }
 
@@ -169,7 +204,16 @@ public record CanaryStatus(
     }
 
     public Builder effectiveSplit(String effectiveSplit) {
+      return this;
+    }
+
+    public Builder effectiveSplit(String effectiveSplit) {
       this.effectiveSplit = effectiveSplit;
+      return this;
+    }
+
+    public Builder incidents(List<Incident> incidents) {
+      this.incidents = incidents;
       return this;
     }
 
@@ -262,7 +306,7 @@ public record CanaryStatus(
       return new CanaryStatus(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec,
           lastPromotedSpec, trackedConfigs, lastTransitionTime, conditions, lastFailure,
           lastAnalysisTime, notReadySince, preRolloutPassed, mirrored, pendingPostRollout, decision,
-          checks, capacityWait, effectiveSplit);
+          checks, capacityWait, effectiveSplit, incidents);
     }
   }
 }

@@ -297,6 +297,42 @@ class AnalysisEngineTest {
   }
 
   @Test
+  void theFinalisingTickIsOneStatusWriteWhenNoPostRolloutHookIsOwed() {
+    CanaryStatus finalising = CanaryStatus.builder().phase(CanaryPhase.FINALISING)
+        .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").build();
+    TickReport report = engine().build().reconcile(canary(analysis().build()), finalising);
+
+    assertThat(report.outcome()).isEqualTo(TickReport.Outcome.PERSISTED);
+    assertThat(report.status().phase()).isEqualTo(CanaryPhase.SUCCEEDED);
+    assertThat(store.writes).singleElement().satisfies(s -> {
+      assertThat(s.phase()).isEqualTo(CanaryPhase.SUCCEEDED);
+      assertThat(s.pendingPostRollout()).isNull();
+    });
+    assertThat(workload.calls).contains("scaleToZero");
+    assertThat(report.events()).extracting(CanaryEvent::message)
+        .contains("Promotion completed! Scaling down podinfo.test");
+  }
+
+  @Test
+  void aPostRolloutHookIsOwedInTheStatusBeforeItIsCalledAndClearedAfter() {
+    List<Integer> writesBeforeCall = new ArrayList<>();
+    Analysis hooked = analysis().webhooks(List.of(io.canaryanalysis.api.spec.Webhook.of("notify",
+        io.canaryanalysis.api.spec.WebhookType.POST_ROLLOUT, "http://notifier/"))).build();
+    AnalysisEngine engine = engine().webhookCaller((hook, payload) -> {
+      writesBeforeCall.add(store.writes.size());
+      return WebhookResult.status(200);
+    }).build();
+    CanaryStatus finalising = CanaryStatus.builder().phase(CanaryPhase.FINALISING)
+        .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").build();
+    TickReport report = engine.reconcile(canary(hooked), finalising);
+
+    assertThat(report.status().phase()).isEqualTo(CanaryPhase.SUCCEEDED);
+    assertThat(writesBeforeCall).containsExactly(1);
+    assertThat(store.writes).extracting(CanaryStatus::pendingPostRollout)
+        .containsExactly(CanaryPhase.SUCCEEDED, null);
+  }
+
+  @Test
   void aCanaryForAnUnregisteredRouterIsReportedNotGuessed() {
     Canary canary = Canary.of("podinfo", "test", CanarySpec.builder().deployment("podinfo")
         .service(CanaryService.ofPort(9898)).provider("istio").analysis(analysis().build()).build());

@@ -274,9 +274,9 @@ final class Tick {
     if (analysed) {
       status.lastAnalysisTime(now).decision(previous.decision() + 1);
     }
-    CanaryStatus built = status.build();
-    built = built.toBuilder()
-        .conditions(PromotedCondition.update(built.conditions(), built.phase(), targetKind(), now))
+    // The steps never set conditions, so the builder still holds the previous ones.
+    CanaryStatus built = status
+        .conditions(PromotedCondition.update(previous.conditions(), phase, targetKind(), now))
         .build();
     if (changedIgnoringTimes(previous, built)) {
       built = built.toBuilder().lastTransitionTime(now).build();

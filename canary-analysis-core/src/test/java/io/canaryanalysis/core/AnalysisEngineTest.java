@@ -405,6 +405,38 @@ class AnalysisEngineTest {
   }
 
   @Test
+  void anUnchangedCanaryParsedAfreshIsValidatedAndRenderedOnceAndAChangedOneAgain() {
+    java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
+    AnalysisEngine engine = engine().clock(now::get).build();
+    MetricCheck oneMinute = MetricCheck.builder("request-success-rate").thresholdRange(99.0, null)
+        .interval(Duration.ofMinutes(1)).build();
+    MetricCheck fiveMinutes = oneMinute.toBuilder().interval(Duration.ofMinutes(5)).build();
+
+    TickReport first = engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
+    now.set(NOW.plusSeconds(60));
+    // An equal canary built anew, as a controller parses it from the cache on every tick.
+    TickReport second = engine.reconcile(canary(analysis(oneMinute).build()), first.status());
+    assertThat(second.analysed()).isTrue();
+    assertThat(second.status().canaryWeight()).isEqualTo(10);
+    assertThat(engine.specProblems.misses()).isEqualTo(1);
+    assertThat(engine.specProblems.hits()).isEqualTo(1);
+    assertThat(engine.renderedQueries.misses()).isEqualTo(1);
+    assertThat(engine.renderedQueries.hits()).isEqualTo(1);
+
+    now.set(NOW.plusSeconds(120));
+    TickReport third = engine.reconcile(canary(analysis(fiveMinutes).build()), second.status());
+    assertThat(queries).extracting(MetricQuery::query).containsExactly("traefik:request-success-rate[1m]",
+        "traefik:request-success-rate[1m]", "traefik:request-success-rate[5m]");
+    assertThat(engine.specProblems.misses()).isEqualTo(2);
+
+    now.set(NOW.plusSeconds(180));
+    TickReport invalid = engine.reconcile(canary(analysis(fiveMinutes).threshold(0).build()), third.status());
+    assertThat(invalid.analysed()).isFalse();
+    assertThat(invalid.events()).singleElement().satisfies(e -> assertThat(e.message())
+        .startsWith("Invalid canary podinfo.test spec: ").contains("spec.analysis.threshold: "));
+  }
+
+  @Test
   void aMissingTemplateIsAFailedCheckNamingTheTemplate() {
     MetricCheck missing = MetricCheck.builder("latency").templateRef("latency").thresholdRange(null, 1.0).build();
     TickReport report = engine().build().reconcile(canary(analysis(missing).build()), progressing(true));

@@ -80,6 +80,12 @@ public final class AnalysisEngine {
   /** Rendered metric queries, by value (template and every placeholder's source). */
   final Memo<QueryKey, String> renderedQueries;
 
+  /** Webhook checksums, by the revision and tracked configs they hash. */
+  final Memo<ChecksumKey, String> checksums;
+
+  /** What a webhook checksum depends on (see {@link Notifications#checksum}). */
+  record ChecksumKey(String revision, Map<String, String> trackedConfigs) {}
+
   /** What the core's spec checks depend on: the canary's identity, its spec and the router it gets. */
   record SpecKey(String name, String namespace, CanarySpec spec, String routerKind,
       RouterCapabilities capabilities) {}
@@ -106,6 +112,7 @@ public final class AnalysisEngine {
     this.observer = b.observer;
     this.specProblems = new Memo<>(b.memoSize);
     this.renderedQueries = new Memo<>(b.memoSize * QUERIES_PER_CANARY);
+    this.checksums = new Memo<>(b.memoSize);
   }
 
   /** Room for this many rendered queries per remembered canary spec. */
@@ -192,8 +199,8 @@ public final class AnalysisEngine {
     private Builder() {}
 
     /**
-     * How many distinct canary specs the engine remembers the validation of (and four times as
-     * many rendered metric queries), least recently used evicted first; default
+     * How many distinct canary specs the engine remembers the validation of (and as many webhook
+     * checksums, four times as many rendered metric queries), least recently used evicted first; default
      * {@value #DEFAULT_MEMO_SIZE}. Keyed by value, so a Canary parsed afresh each tick still hits;
      * set it above the number of canaries one engine serves. 0 turns the memos off.
      */

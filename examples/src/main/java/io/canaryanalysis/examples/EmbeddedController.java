@@ -24,6 +24,7 @@ import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesInformers;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
+import io.canaryanalysis.kubernetes.PriorityRateLimiter;
 import io.canaryanalysis.metrics.prometheus.PrometheusClient;
 import io.canaryanalysis.metrics.prometheus.PrometheusMetrics;
 import io.canaryanalysis.providers.gatewayapi.GatewayApiRouter;
@@ -53,7 +54,9 @@ import java.util.concurrent.CountDownLatch;
  * <p>Without arguments the Prometheus address comes from {@code PROMETHEUS_URL} and the namespace
  * from {@code WATCH_NAMESPACE} (unset: all namespaces). With {@code LEADER_ELECTION_NAMESPACE}
  * set, replicas elect a leader through the Lease {@code canary-analysis} in that namespace,
- * identified by {@code POD_NAME} (or {@code HOSTNAME}).
+ * identified by {@code POD_NAME} (or {@code HOSTNAME}). The client is rate limited with
+ * {@link PriorityRateLimiter} at {@code KUBE_API_QPS} (default 100) and {@code KUBE_API_BURST}
+ * (default 250), Flagger's defaults, Events yielding to every other request.
  */
 public final class EmbeddedController {
   /** The Lease replicas compete for when leader election is on. */
@@ -228,7 +231,13 @@ public final class EmbeddedController {
       System.exit(2);
       return;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    // Flagger's client defaults (-kubeconfig-qps 100, -kubeconfig-burst 250), with Events yielding.
+    double qps = Double.parseDouble(System.getenv().getOrDefault("KUBE_API_QPS", "100"));
+    int burst = Integer.parseInt(System.getenv().getOrDefault("KUBE_API_BURST", "250"));
+    PriorityRateLimiter limiter = PriorityRateLimiter.of(qps, burst);
+    KubernetesClient client = new KubernetesClientBuilder()
+        .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("priority-rate-limit", limiter))
+        .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     int metricsPort = Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"));
     HttpServer metrics = serveMetrics(registry, metricsPort);

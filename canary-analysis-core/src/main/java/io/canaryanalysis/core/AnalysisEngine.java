@@ -7,6 +7,7 @@ import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.api.EventType;
 import io.canaryanalysis.api.MetricBackend;
 import io.canaryanalysis.api.MetricTemplateSource;
+import io.canaryanalysis.api.RouterCapabilities;
 import io.canaryanalysis.api.SpecProblem;
 import io.canaryanalysis.api.StatusStore;
 import io.canaryanalysis.api.TrafficRouter;
@@ -17,6 +18,7 @@ import io.canaryanalysis.api.Workload;
 import io.canaryanalysis.api.WorkloadSnapshot;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.spec.MetricCheck;
 import io.canaryanalysis.api.spec.Webhook;
 import io.canaryanalysis.api.spec.WebhookType;
@@ -64,6 +66,8 @@ public final class AnalysisEngine {
   public static final Duration DEFAULT_INCIDENT_ALERT_AFTER = Duration.ofMinutes(1);
   /** Default of {@link Builder#incidentAlerts}: an open incident is alerted again this often. */
   public static final Duration DEFAULT_INCIDENT_REMINDER = Duration.ofHours(4);
+  /** The default {@link Builder#memoSize}. */
+  public static final int DEFAULT_MEMO_SIZE = 16_384;
 
   final Map<String, TrafficRouter> routers;
   final String defaultRouterKind;
@@ -77,6 +81,29 @@ public final class AnalysisEngine {
   final AnalysisObserver observer;
   final Duration incidentAlertAfter;
   final Duration incidentReminder;
+  /** The spec checks of a canary, by value: an unchanged spec is validated once, not every tick. */
+  final Memo<SpecKey, List<SpecProblem>> specProblems;
+  /** Rendered metric queries, by value (template and every placeholder's source). */
+  final Memo<QueryKey, String> renderedQueries;
+
+  /** Webhook checksums, by the revision and tracked configs they hash. */
+  final Memo<ChecksumKey, String> checksums;
+
+  /** What a webhook checksum depends on (see {@link Notifications#checksum}). */
+  record ChecksumKey(String revision, Map<String, String> trackedConfigs) {}
+
+  /** What the core's spec checks depend on: the canary's identity, its spec and the router it gets. */
+  record SpecKey(String name, String namespace, CanarySpec spec, String routerKind,
+      RouterCapabilities capabilities) {}
+
+  /** What a rendered query depends on (see {@link QueryTemplates#placeholderValues}). */
+  record QueryKey(String template, String name, String namespace, String target, String service,
+      String ingress, MetricCheck check) {
+    QueryKey(String template, Canary canary, MetricCheck check) {
+      this(template, canary.name(), canary.namespace(), canary.spec().targetRef().name(),
+          canary.spec().serviceName(), canary.spec().ingressName(), check);
+    }
+  }
 
   private AnalysisEngine(Builder b) {
     this.incidentAlertAfter = b.incidentAlertAfter;
@@ -91,7 +118,13 @@ public final class AnalysisEngine {
     this.statusStore = b.statusStore;
     this.clock = b.clock;
     this.observer = b.observer;
+    this.specProblems = new Memo<>(b.memoSize);
+    this.renderedQueries = new Memo<>(b.memoSize * QUERIES_PER_CANARY);
+    this.checksums = new Memo<>(b.memoSize);
   }
+
+  /** Room for this many rendered queries per remembered canary spec. */
+  static final int QUERIES_PER_CANARY = 4;
 
   public static Builder builder() {
     return new Builder();
@@ -186,6 +219,7 @@ public final class AnalysisEngine {
     private AnalysisObserver observer = AnalysisObserver.none();
     private Duration incidentAlertAfter = DEFAULT_INCIDENT_ALERT_AFTER;
     private Duration incidentReminder = DEFAULT_INCIDENT_REMINDER;
+    private int memoSize = DEFAULT_MEMO_SIZE;
 
     private Builder() {}
 
@@ -203,6 +237,21 @@ public final class AnalysisEngine {
       }
       this.incidentAlertAfter = alertAfter;
       this.incidentReminder = remindEvery;
+      return this;
+    }
+
+    /**
+     * How many distinct canary specs the engine remembers the validation of (and as many webhook
+     * checksums, four times as many rendered metric queries), least recently used evicted first; default
+     * {@value #DEFAULT_MEMO_SIZE}. Keyed by value, so a Canary parsed afresh each tick still hits;
+     * set it above the number of canaries one engine serves. 0 turns the memos off.
+     */
+    public Builder memoSize(int memoSize) {
+      if (memoSize < 0 || memoSize > Integer.MAX_VALUE / QUERIES_PER_CANARY) {
+        throw new IllegalArgumentException("memoSize must be between 0 and "
+            + Integer.MAX_VALUE / QUERIES_PER_CANARY + ", got " + memoSize);
+      }
+      this.memoSize = memoSize;
       return this;
     }
 

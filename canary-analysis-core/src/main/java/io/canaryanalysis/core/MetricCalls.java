@@ -47,20 +47,20 @@ final class MetricCalls {
     MetricOutcome outcome = check.isJudge() ? evaluateJudge(check)
         : check.templateRef() != null ? evaluateTemplate(check)
         : evaluateWithDefaultProvider(check);
-    LOG.debug("canary {}: metric {} -> {}", canary.key(), check.name(), outcome);
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("canary {}: metric {} -> {}", canary.key(), check.name(), outcome);
+    }
     return outcome;
   }
 
   private MetricOutcome evaluateWithDefaultProvider(MetricCheck check) {
-    String failedPrefix = check.query() != null
-        ? "Prometheus query failed for " + check.name() + ": " : "Prometheus query failed: ";
     String template;
     if (check.query() != null) {
       template = check.query();
     } else if (check.isBuiltin()) {
       Optional<String> builtin = metrics.builtinQueries().template(check.name(), routerKind);
       if (builtin.isEmpty()) {
-        return new MetricOutcome.SetupError(failedPrefix + "no builtin query for "
+        return new MetricOutcome.SetupError(failedPrefix(check) + "no builtin query for "
             + check.name() + " with router " + routerKind);
       }
       template = builtin.get();
@@ -72,18 +72,30 @@ final class MetricCalls {
     try {
       provider = defaultProvider();
     } catch (RuntimeException e) {
-      return new MetricOutcome.SetupError(failedPrefix + "spec.metricsServer: " + e.getMessage());
+      return new MetricOutcome.SetupError(failedPrefix(check) + "spec.metricsServer: " + e.getMessage());
     }
     if (provider == null) {
-      return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
+      return new MetricOutcome.SetupError(failedPrefix(check) + "no metric provider is configured");
     }
     String query;
     try {
-      query = QueryTemplates.render(template, canary, check);
+      query = render(template, check);
     } catch (IllegalArgumentException e) {
-      return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
+      return new MetricOutcome.SetupError(failedPrefix(check) + "query render error: " + e.getMessage());
     }
     return run(provider, query, check);
+  }
+
+  /** The start of a default-provider check's error message (built only when there is an error). */
+  private static String failedPrefix(MetricCheck check) {
+    return check.query() != null
+        ? "Prometheus query failed for " + check.name() + ": " : "Prometheus query failed: ";
+  }
+
+  /** {@code template} rendered for {@code check}, from the engine's memo when it was rendered before. */
+  private String render(String template, MetricCheck check) {
+    return engine.renderedQueries.get(new AnalysisEngine.QueryKey(template, canary, check),
+        key -> QueryTemplates.render(template, canary, check));
   }
 
   /**
@@ -130,7 +142,7 @@ final class MetricCalls {
       }
       String query;
       try {
-        query = QueryTemplates.render(template, canary, check);
+        query = render(template, check);
       } catch (IllegalArgumentException e) {
         return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
       }
@@ -234,7 +246,7 @@ final class MetricCalls {
     }
     String query;
     try {
-      query = QueryTemplates.render(template.get().query(), canary, check);
+      query = render(template.get().query(), check);
     } catch (IllegalArgumentException e) {
       return new MetricOutcome.SetupError("Metric template " + templateKey
           + " query render error: " + e.getMessage());

@@ -103,7 +103,8 @@ final class Notifications {
     withKeys.putIfAbsent(REVISION_KEY, String.valueOf(status.lastAppliedSpec()));
     withKeys.putIfAbsent(DECISION_KEY, Integer.toString(decision));
     WebhookPayload payload = new WebhookPayload(canary.name(), canary.namespace(), phase.flaggerName(),
-        checksum(status), withKeys);
+        engine.checksums.get(new AnalysisEngine.ChecksumKey(status.lastAppliedSpec(), status.trackedConfigs()),
+            key -> checksum(status)), withKeys);
     Instant start = engine.clock.instant();
     try {
       WebhookResult result = webhookCaller.call(hook, payload);

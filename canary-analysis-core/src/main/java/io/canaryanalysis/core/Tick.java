@@ -9,6 +9,7 @@ import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.api.spec.MetricCheck;
+import io.canaryanalysis.api.spec.WebhookType;
 import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.api.status.CapacityWait;
 import io.canaryanalysis.api.status.CheckStatus;
@@ -234,9 +235,8 @@ final class Tick {
     moveTo(CanaryPhase.SUCCEEDED);
     status.iterations(0)
         .lastPromotedSpec(previous.lastAppliedSpec())
-        .notReadySince(null)
-        .pendingPostRollout(CanaryPhase.SUCCEEDED);
-    actions.add(new Action.RunPostRolloutHooks());
+        .notReadySince(null);
+    owePostRolloutHooks(CanaryPhase.SUCCEEDED);
   }
 
   /** Ends the run as Failed with {@code reason}; post-rollout hooks are due. */
@@ -260,7 +260,24 @@ final class Tick {
 
   /** The rollback's traffic is on the primary: nothing waits any more, post-rollout hooks are due. */
   void rollbackDone() {
-    status.capacityWait(null).pendingPostRollout(CanaryPhase.FAILED);
+    status.capacityWait(null);
+    owePostRolloutHooks(CanaryPhase.FAILED);
+  }
+
+  /**
+   * Records that the post-rollout hooks are owed for the run that ended in {@code phase}, when the
+   * spec has any. The marker exists so that a crash between this status write and the hook calls
+   * calls them on the next tick (at-least-once), and clearing it is a second status write. With no
+   * post-rollout hook there is nothing to owe: the marker would be written and cleared with no
+   * side effect in between, so a crash between the two writes could not lose anything, and the
+   * ending tick is one status write. (A hook added to the spec after the run ended is not called for
+   * it, as in Flagger, which runs the post-rollout hooks of the spec that decided.)
+   */
+  private void owePostRolloutHooks(CanaryPhase phase) {
+    if (analysis.webhooks(WebhookType.POST_ROLLOUT).isEmpty()) {
+      return;
+    }
+    status.pendingPostRollout(phase);
     actions.add(new Action.RunPostRolloutHooks());
   }
 
@@ -277,9 +294,9 @@ final class Tick {
     if (analysed) {
       status.lastAnalysisTime(now).decision(previous.decision() + 1);
     }
-    CanaryStatus built = status.build();
-    built = built.toBuilder()
-        .conditions(PromotedCondition.update(built.conditions(), built.phase(), targetKind(), now))
+    // The steps never set conditions, so the builder still holds the previous ones.
+    CanaryStatus built = status
+        .conditions(PromotedCondition.update(previous.conditions(), phase, targetKind(), now))
         .build();
     if (changedIgnoringTimes(previous, built)) {
       built = built.toBuilder().lastTransitionTime(now).build();

@@ -163,14 +163,29 @@ final class TickRun implements TickChecks {
     return true;
   }
 
-  /** Validates as if the spec named the router it gets; nothing is touched on a spec the router or the checks reject. */
+  /**
+   * Validates as if the spec named the router it gets; nothing is touched on a spec the router or
+   * the checks reject. The core's checks are pure and memoized by value (an unchanged canary is
+   * checked once); the router's own checks run every tick, as they may look at the cluster.
+   */
   private boolean valid() {
-    Canary resolved = canary.spec().provider() != null ? canary
-        : canary.withSpec(canary.spec().toBuilder().provider(routerKind).build());
-    List<SpecProblem> problems = CanaryValidator.validate(resolved, router);
-    if (problems.isEmpty()) {
+    List<SpecProblem> specProblems = engine.specProblems.get(new AnalysisEngine.SpecKey(canary.name(),
+        canary.namespace(), canary.spec(), routerKind, router.capabilities()), key -> {
+          Canary resolved = canary.spec().provider() != null ? canary
+              : canary.withSpec(canary.spec().toBuilder().provider(routerKind).build());
+          return CanaryValidator.validate(resolved, key.capabilities());
+        });
+    List<SpecProblem> routerProblems = router.validate(canary);
+    if (specProblems.isEmpty() && routerProblems.isEmpty()) {
       incidents.healthy(IncidentKind.SPEC);
       return true;
+    }
+    // A router may restate a capability problem already reported for the same field; keep one.
+    List<SpecProblem> problems = new ArrayList<>(specProblems);
+    for (SpecProblem problem : routerProblems) {
+      if (specProblems.stream().noneMatch(p -> p.path().equals(problem.path()))) {
+        problems.add(problem);
+      }
     }
     String joined = problems.stream().map(SpecProblem::toString).collect(Collectors.joining("; "));
     emit(EventType.WARNING, "Invalid canary " + canary.key() + " spec: " + joined, stored.phase());
@@ -409,8 +424,10 @@ final class TickRun implements TickChecks {
   @Override
   public WebhookResult callWebhook(Webhook hook, CanaryPhase payloadPhase) {
     WebhookResult result = notifications.call(hook, payloadPhase, hook.metadata(), stored, stored.decision() + 1);
-    LOG.debug("canary {}: webhook {} ({}) passed={}", canary.key(), hook.name(),
-        hook.type().manifestValue(), result.passed());
+    if (LOG.isDebugEnabled()) {
+      LOG.debug("canary {}: webhook {} ({}) passed={}", canary.key(), hook.name(),
+          hook.type().manifestValue(), result.passed());
+    }
     return result;
   }
 

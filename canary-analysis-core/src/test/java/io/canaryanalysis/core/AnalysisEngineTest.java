@@ -307,6 +307,42 @@ class AnalysisEngineTest {
   }
 
   @Test
+  void theFinalisingTickIsOneStatusWriteWhenNoPostRolloutHookIsOwed() {
+    CanaryStatus finalising = CanaryStatus.builder().phase(CanaryPhase.FINALISING)
+        .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").build();
+    TickReport report = engine().build().reconcile(canary(analysis().build()), finalising);
+
+    assertThat(report.outcome()).isEqualTo(TickReport.Outcome.PERSISTED);
+    assertThat(report.status().phase()).isEqualTo(CanaryPhase.SUCCEEDED);
+    assertThat(store.writes).singleElement().satisfies(s -> {
+      assertThat(s.phase()).isEqualTo(CanaryPhase.SUCCEEDED);
+      assertThat(s.pendingPostRollout()).isNull();
+    });
+    assertThat(workload.calls).contains("scaleToZero");
+    assertThat(report.events()).extracting(CanaryEvent::message)
+        .contains("Promotion completed! Scaling down podinfo.test");
+  }
+
+  @Test
+  void aPostRolloutHookIsOwedInTheStatusBeforeItIsCalledAndClearedAfter() {
+    List<Integer> writesBeforeCall = new ArrayList<>();
+    Analysis hooked = analysis().webhooks(List.of(io.canaryanalysis.api.spec.Webhook.of("notify",
+        io.canaryanalysis.api.spec.WebhookType.POST_ROLLOUT, "http://notifier/"))).build();
+    AnalysisEngine engine = engine().webhookCaller((hook, payload) -> {
+      writesBeforeCall.add(store.writes.size());
+      return WebhookResult.status(200);
+    }).build();
+    CanaryStatus finalising = CanaryStatus.builder().phase(CanaryPhase.FINALISING)
+        .lastAppliedSpec("rev-2").lastPromotedSpec("rev-1").build();
+    TickReport report = engine.reconcile(canary(hooked), finalising);
+
+    assertThat(report.status().phase()).isEqualTo(CanaryPhase.SUCCEEDED);
+    assertThat(writesBeforeCall).containsExactly(1);
+    assertThat(store.writes).extracting(CanaryStatus::pendingPostRollout)
+        .containsExactly(CanaryPhase.SUCCEEDED, null);
+  }
+
+  @Test
   void aCanaryForAnUnregisteredRouterIsReportedNotGuessed() {
     Canary canary = Canary.of("podinfo", "test", CanarySpec.builder().deployment("podinfo")
         .service(CanaryService.ofPort(9898)).provider("istio").analysis(analysis().build()).build());
@@ -379,6 +415,38 @@ class AnalysisEngineTest {
 
     assertThat(queries).extracting(MetricQuery::query)
         .containsExactly("traefik:request-success-rate[1m]", "traefik:request-success-rate[5m]");
+  }
+
+  @Test
+  void anUnchangedCanaryParsedAfreshIsValidatedAndRenderedOnceAndAChangedOneAgain() {
+    java.util.concurrent.atomic.AtomicReference<Instant> now = new java.util.concurrent.atomic.AtomicReference<>(NOW);
+    AnalysisEngine engine = engine().clock(now::get).build();
+    MetricCheck oneMinute = MetricCheck.builder("request-success-rate").thresholdRange(99.0, null)
+        .interval(Duration.ofMinutes(1)).build();
+    MetricCheck fiveMinutes = oneMinute.toBuilder().interval(Duration.ofMinutes(5)).build();
+
+    TickReport first = engine.reconcile(canary(analysis(oneMinute).build()), progressing(true));
+    now.set(NOW.plusSeconds(60));
+    // An equal canary built anew, as a controller parses it from the cache on every tick.
+    TickReport second = engine.reconcile(canary(analysis(oneMinute).build()), first.status());
+    assertThat(second.analysed()).isTrue();
+    assertThat(second.status().canaryWeight()).isEqualTo(10);
+    assertThat(engine.specProblems.misses()).isEqualTo(1);
+    assertThat(engine.specProblems.hits()).isEqualTo(1);
+    assertThat(engine.renderedQueries.misses()).isEqualTo(1);
+    assertThat(engine.renderedQueries.hits()).isEqualTo(1);
+
+    now.set(NOW.plusSeconds(120));
+    TickReport third = engine.reconcile(canary(analysis(fiveMinutes).build()), second.status());
+    assertThat(queries).extracting(MetricQuery::query).containsExactly("traefik:request-success-rate[1m]",
+        "traefik:request-success-rate[1m]", "traefik:request-success-rate[5m]");
+    assertThat(engine.specProblems.misses()).isEqualTo(2);
+
+    now.set(NOW.plusSeconds(180));
+    TickReport invalid = engine.reconcile(canary(analysis(fiveMinutes).threshold(0).build()), third.status());
+    assertThat(invalid.analysed()).isFalse();
+    assertThat(invalid.events()).singleElement().satisfies(e -> assertThat(e.message())
+        .startsWith("Invalid canary podinfo.test spec: ").contains("spec.analysis.threshold: "));
   }
 
   @Test

@@ -148,7 +148,16 @@ class CanaryStateMachineTest {
         .isEqualTo("Rolling back podinfo.test failed checks threshold reached 2");
     assertThat(result.actions()).contains(new Action.SetRoutes(TrafficSplit.ALL_PRIMARY),
         new Action.ScaleToZero());
-    assertThat(result.status().pendingPostRollout()).isEqualTo(CanaryPhase.FAILED);
+    // No post-rollout hook in the spec: nothing is owed, so the ending tick is one status write.
+    assertThat(result.status().pendingPostRollout()).isNull();
+    assertThat(result.actions()).doesNotContain(new Action.RunPostRolloutHooks());
+
+    Canary hooked = canary(analysis().webhooks(List.of(io.canaryanalysis.api.spec.Webhook.of("notify",
+        io.canaryanalysis.api.spec.WebhookType.POST_ROLLOUT, "http://notifier/"))).build());
+    TickResult owed = CanaryStateMachine.tick(input(hooked, status, T0.plusSeconds(60),
+        workload("rev-2", Readiness.READY)), checks);
+    assertThat(owed.status().pendingPostRollout()).isEqualTo(CanaryPhase.FAILED);
+    assertThat(owed.actions()).contains(new Action.RunPostRolloutHooks());
   }
 
   @Test

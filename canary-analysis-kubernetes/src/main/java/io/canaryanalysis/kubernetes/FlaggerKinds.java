@@ -15,5 +15,9 @@ final class FlaggerKinds {
       .withGroup(GROUP).withVersion(VERSION).withKind("MetricTemplate").withPlural("metrictemplates")
       .withNamespaced(true).build();
 
+  static final ResourceDefinitionContext ALERT_PROVIDER = new ResourceDefinitionContext.Builder()
+      .withGroup(GROUP).withVersion(VERSION).withKind("AlertProvider").withPlural("alertproviders")
+      .withNamespaced(true).build();
+
   private FlaggerKinds() {}
 }

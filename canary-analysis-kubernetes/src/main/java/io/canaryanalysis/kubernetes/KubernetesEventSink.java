@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A repeat of the same event (same canary, type, reason and message) bumps {@code count} and
  * {@code lastTimestamp} of the Event already written instead of creating another, as client-go's
- * correlator does; the dedup cache is bounded (LRU). Never throws: failures are logged.
+ * correlator does, with one PATCH and no GET (the sink remembers the name and count it wrote); the
+ * dedup cache is bounded (LRU). Never throws: failures are logged.
  * The canary's uid is looked up once per canary and cached.
  *
  * <p>Messages are redacted ({@link Redaction}) and only then cut to {@value #MAX_MESSAGE_LENGTH}
@@ -233,8 +234,12 @@ public final class KubernetesEventSink implements EventSink, AutoCloseable {
     String patch = client.getKubernetesSerialization().asJson(java.util.List.of(
         Map.of("op", "replace", "path", "/count", "value", previous.count() + 1),
         Map.of("op", "replace", "path", "/lastTimestamp", "value", timestamp)));
+    // Patched through a stand-in that names the Event: fabric8's withName(..).patch(..) GETs the
+    // object first, which the in-memory record of what was written makes unnecessary.
+    Event named = new EventBuilder().withNewMetadata().withName(previous.name())
+        .withNamespace(event.namespace()).endMetadata().build();
     try {
-      client.v1().events().inNamespace(event.namespace()).withName(previous.name())
+      client.v1().events().inNamespace(event.namespace()).resource(named)
           .patch(PatchContext.of(PatchType.JSON), patch);
       return true;
     } catch (KubernetesClientException e) {

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Informer caches (fabric8 {@link SharedIndexInformer}s, one per kind, of one namespace or all)
- * of the objects a tick reads: Canaries, MetricTemplates, Deployments, Services, ConfigMaps and
- * Secrets. Given to {@link DeploymentWorkload.Builder#informers}, {@link CanaryResources#create(KubernetesClient, KubernetesInformers)},
+ * of the objects a tick reads: Canaries, MetricTemplates, AlertProviders, Deployments, Services,
+ * ConfigMaps and Secrets. Given to {@link DeploymentWorkload.Builder#informers}, {@link CanaryResources#create(KubernetesClient, KubernetesInformers)},
  * {@link KubernetesEventSink.Builder#informers}, {@link KubernetesMetricTemplates#create(KubernetesClient, KubernetesInformers)}
  * and {@link CanaryController.Builder#informers}, every read of a tick comes from memory instead
  * of a GET, and the controller ticks a canary as soon as its Canary, target or tracked config
@@ -48,6 +48,7 @@ public final class KubernetesInformers implements AutoCloseable {
   private final Map<Class<?>, SharedIndexInformer<? extends HasMetadata>> typed = new LinkedHashMap<>();
   private final SharedIndexInformer<GenericKubernetesResource> canaries;
   private final SharedIndexInformer<GenericKubernetesResource> metricTemplates;
+  private final SharedIndexInformer<GenericKubernetesResource> alertProviders;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
   /** An object this process wrote, and when. */
@@ -68,6 +69,8 @@ public final class KubernetesInformers implements AutoCloseable {
     this.canaries = informer(client.genericKubernetesResources(FlaggerKinds.CANARY), resync);
     this.metricTemplates = b.metricTemplates
         ? informer(client.genericKubernetesResources(FlaggerKinds.METRIC_TEMPLATE), resync) : null;
+    this.alertProviders = b.alertProviders
+        ? informer(client.genericKubernetesResources(FlaggerKinds.ALERT_PROVIDER), resync) : null;
     typed.forEach((type, informer) -> addForget(informer, type.getSimpleName()));
     canaries.addEventHandler(new Forget<>("Canary"));
   }
@@ -121,6 +124,7 @@ public final class KubernetesInformers implements AutoCloseable {
     private Duration syncTimeout = Duration.ofSeconds(60);
     private boolean secrets = true;
     private boolean metricTemplates = true;
+    private boolean alertProviders = true;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -162,6 +166,15 @@ public final class KubernetesInformers implements AutoCloseable {
     /** Whether MetricTemplates are cached; default true (needs list and watch on them). */
     public Builder metricTemplates(boolean metricTemplates) {
       this.metricTemplates = metricTemplates;
+      return this;
+    }
+
+    /**
+     * Whether AlertProviders are cached, for {@link KubernetesInformers#alertProviderSpec}; default
+     * true (needs list and watch on them).
+     */
+    public Builder alertProviders(boolean alertProviders) {
+      this.alertProviders = alertProviders;
       return this;
     }
 
@@ -213,6 +226,9 @@ public final class KubernetesInformers implements AutoCloseable {
     if (metricTemplates != null) {
       all.add(metricTemplates);
     }
+    if (alertProviders != null) {
+      all.add(alertProviders);
+    }
     return all;
   }
 
@@ -250,6 +266,31 @@ public final class KubernetesInformers implements AutoCloseable {
   /** Null when MetricTemplates are not cached (the caller reads them itself). */
   GenericKubernetesResource metricTemplate(String namespace, String name) {
     return metricTemplates == null ? null : metricTemplates.getStore().getByKey(namespace + "/" + name);
+  }
+
+  /** Whether AlertProviders of {@code namespace} are cached (see {@link #alertProviderSpec}). */
+  public boolean cachesAlertProviders(String namespace) {
+    return alertProviders != null && covers(namespace);
+  }
+
+  /**
+   * The {@code spec} of the AlertProvider {@code namespace/name} from the cache (empty when it does
+   * not exist), so an alert sender finds its provider without a GET per alert.
+   *
+   * @throws IllegalStateException when AlertProviders of {@code namespace} are not cached
+   */
+  public java.util.Optional<Map<String, Object>> alertProviderSpec(String namespace, String name) {
+    if (!cachesAlertProviders(namespace)) {
+      throw new IllegalStateException("AlertProviders of namespace " + namespace + " are not cached");
+    }
+    GenericKubernetesResource provider = alertProviders.getStore().getByKey(namespace + "/" + name);
+    if (provider == null) {
+      return java.util.Optional.empty();
+    }
+    Object spec = provider.getAdditionalProperties().get("spec");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> map = spec instanceof Map ? (Map<String, Object>) spec : Map.of();
+    return java.util.Optional.of(map);
   }
 
   boolean cachesMetricTemplates(String namespace) {

@@ -275,6 +275,25 @@ class InformerCachesTest {
     return CanaryResources.create(client).read(NAMESPACE, "podinfo").orElseThrow().status().phase();
   }
 
+  @Test
+  void alertProvidersAreServedFromTheCache() {
+    String provider = "apiVersion: flagger.app/v1beta1\nkind: AlertProvider\nmetadata:\n  name: on-call\n"
+        + "  namespace: " + NAMESPACE + "\nspec:\n  type: slack\n  channel: general\n";
+    client.genericKubernetesResources(FlaggerKinds.ALERT_PROVIDER).inNamespace(NAMESPACE).resource(
+        client.getKubernetesSerialization().unmarshal(provider,
+            io.fabric8.kubernetes.api.model.GenericKubernetesResource.class)).create();
+    await(() -> informers.alertProviderSpec(NAMESPACE, "on-call").isPresent(), "the cache has the AlertProvider");
+    requests.clear();
+
+    assertThat(informers.alertProviderSpec(NAMESPACE, "on-call").orElseThrow())
+        .containsEntry("type", "slack").containsEntry("channel", "general");
+    assertThat(informers.alertProviderSpec(NAMESPACE, "absent")).isEmpty();
+    assertThat(requests).isEmpty();
+    assertThat(informers.cachesAlertProviders("elsewhere")).isFalse();
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> informers.alertProviderSpec("elsewhere", "on-call"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("elsewhere");
+  }
+
   private void awaitCached(String deployment) {
     await(() -> {
       Deployment stored = Fixtures.get(client, deployment);

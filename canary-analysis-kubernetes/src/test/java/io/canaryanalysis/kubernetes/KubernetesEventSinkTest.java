@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -58,13 +59,20 @@ class KubernetesEventSinkTest {
   }
 
   @Test
-  void aRepeatBumpsCountAndLastTimestampOfTheSameEvent() {
+  void aRepeatBumpsCountAndLastTimestampOfTheSameEvent() throws Exception {
     KubernetesEventSink sink = KubernetesEventSink.create(client);
     String waiting = "canary deployment podinfo.test not ready: waiting for rollout to finish: "
         + "0 of 1 (readyThreshold 100%) updated replicas are available";
 
     sink.event(event(EventType.WARNING, waiting, T0));
+    int before = server.getRequestCount();
+    for (int i = 0; i < before; i++) {
+      server.takeRequest();
+    }
     sink.event(event(EventType.WARNING, waiting, T0.plusSeconds(60)));
+    // The bump is one PATCH of the Event it wrote, no GET first: the sink remembers its name and count.
+    assertThat(server.getRequestCount()).isEqualTo(before + 1);
+    assertThat(server.takeRequest(1, TimeUnit.SECONDS).getMethod()).isEqualTo("PATCH");
     sink.event(event(EventType.WARNING, waiting, T0.plusSeconds(120)));
     sink.event(event(EventType.NORMAL, "Advance podinfo.test canary weight 10", T0.plusSeconds(180)));
 

@@ -21,8 +21,10 @@ import io.canaryanalysis.kubernetes.CanaryController;
 import io.canaryanalysis.kubernetes.CanaryResources;
 import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
+import io.canaryanalysis.kubernetes.KubernetesInformers;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
+import io.canaryanalysis.kubernetes.PriorityRateLimiter;
 import io.canaryanalysis.metrics.prometheus.PrometheusClient;
 import io.canaryanalysis.metrics.prometheus.PrometheusMetrics;
 import io.canaryanalysis.providers.gatewayapi.GatewayApiRouter;
@@ -42,7 +44,8 @@ import java.util.concurrent.CountDownLatch;
  * A Flagger-like controller embedded in a plain Java process: a fabric8 client from the
  * kubeconfig (or the pod's service account), the analysis engine with the Istio, Traefik and
  * NGINX routers, Prometheus metrics and MetricTemplates, HTTP webhooks, the Deployment workload
- * and Kubernetes Events, driven by {@link CanaryController} until Ctrl-C.
+ * and Kubernetes Events, all reading from informer caches, driven by {@link CanaryController}
+ * (change-triggered ticks) until Ctrl-C.
  *
  * <pre>
  * java -cp canary-runner.jar io.canaryanalysis.examples.EmbeddedController http://prometheus:9090 [namespace]
@@ -51,7 +54,9 @@ import java.util.concurrent.CountDownLatch;
  * <p>Without arguments the Prometheus address comes from {@code PROMETHEUS_URL} and the namespace
  * from {@code WATCH_NAMESPACE} (unset: all namespaces). With {@code LEADER_ELECTION_NAMESPACE}
  * set, replicas elect a leader through the Lease {@code canary-analysis} in that namespace,
- * identified by {@code POD_NAME} (or {@code HOSTNAME}).
+ * identified by {@code POD_NAME} (or {@code HOSTNAME}). The client is rate limited with
+ * {@link PriorityRateLimiter} at {@code KUBE_API_QPS} (default 100) and {@code KUBE_API_BURST}
+ * (default 250), Flagger's defaults, Events yielding to every other request.
  */
 public final class EmbeddedController {
   /** The Lease replicas compete for when leader election is on. */
@@ -96,44 +101,66 @@ public final class EmbeddedController {
     }
   }
 
-  /**
-   * The whole wiring: every provider registered explicitly on the engine, and the controller
-   * loop around it. The caller starts the controller and closes it (and the client).
-   */
   /** The version published in {@code flagger_info}. */
   static final String VERSION = "0.1.0";
 
-  public static CanaryController controller(KubernetesClient client, Settings settings,
-      InstantSource clock) {
-    return controller(client, settings, clock, new SimpleMeterRegistry());
+  /**
+   * The running wiring: the controller and what it reads from. {@link #close} stops the controller
+   * first, then the event lane, the Istio router's informers and the shared informers.
+   */
+  public record Wiring(CanaryController controller, KubernetesInformers informers,
+      KubernetesEventSink eventSink, IstioRouter istio) implements AutoCloseable {
+    @Override
+    public void close() {
+      controller.close();
+      eventSink.close();
+      istio.close();
+      informers.close();
+    }
+  }
+
+  /**
+   * The whole wiring, as the README's Scale section shows: one set of informer caches (Canaries,
+   * MetricTemplates, AlertProviders, Deployments, Services, ConfigMaps, Secrets) behind the
+   * workload, the status store, the event sink, the MetricTemplates, the AlertProviders and the
+   * controller's change-triggered ticks; the Istio router with informers of its own; events on
+   * the async lane. Every provider is registered explicitly. Starts the informers (their first
+   * list); the caller starts the controller and closes the wiring (and the client).
+   */
+  public static Wiring wire(KubernetesClient client, Settings settings, InstantSource clock) {
+    return wire(client, settings, clock, new SimpleMeterRegistry());
   }
 
   /**
    * The same wiring with Flagger's meters registered in {@code registry} (fed by the engine as its
    * observer) and alerts delivered to the AlertProviders stored in the cluster.
    */
-  public static CanaryController controller(KubernetesClient client, Settings settings,
-      InstantSource clock, MeterRegistry registry) {
+  public static Wiring wire(KubernetesClient client, Settings settings, InstantSource clock,
+      MeterRegistry registry) {
+    KubernetesInformers informers = KubernetesInformers.builder(client).namespace(settings.namespace()).start();
     CanaryMeters meters = CanaryMeters.builder(registry).info(VERSION, "istio").build();
     HttpAlertSender alerts = HttpAlertSender.builder()
-        .providers(clusterAlertProviders(client))
+        .providers(clusterAlertProviders(client, informers))
         .secrets(KubernetesSecretResolver.create(client))
         .listener(d -> meters.recordProviderCall("alert", d.elapsed(), !d.delivered()))
         .build();
-    EventSink events = meters.eventSink(alerts.alongside(KubernetesEventSink.create(client)));
+    KubernetesEventSink kubernetesEvents = KubernetesEventSink.builder(client).informers(informers)
+        .async(EVENTS_PER_SECOND, EVENT_QUEUE).build();
+    EventSink events = meters.eventSink(alerts.alongside(kubernetesEvents));
+    IstioRouter istio = IstioRouter.builder(client).informers(settings.namespace()).build();
     AnalysisEngine engine = AnalysisEngine.builder()
-        .router(IstioRouter.builder(client).build())
+        .router(istio)
         .router(TraefikRouter.create(client))
         .router(GatewayApiRouter.builder(client).build())
         .router(GatewayApiRouter.builder(client).apiVersion(GatewayApiRouter.API_VERSION_V1BETA1).build())
         .router(NginxRouter.builder(client).build())
         .defaultRouterKind("istio")
-        .workload(DeploymentWorkload.create(client))
-        .statusStore(CanaryResources.create(client))
+        .workload(DeploymentWorkload.builder(client).informers(informers).build())
+        .statusStore(CanaryResources.create(client, informers))
         .metrics(PrometheusMetrics.backend(PrometheusClient.builder(settings.prometheusAddress()).build(),
             KubernetesSecretResolver.create(client),
             System.getenv().getOrDefault("GATEWAY_IMPLEMENTATION", "unknown")))
-        .metricTemplateSource(KubernetesMetricTemplates.create(client))
+        .metricTemplateSource(KubernetesMetricTemplates.create(client, informers))
         .webhookCaller(HttpWebhookCaller.create())
         .eventSink(events)
         .observer(meters)
@@ -141,19 +168,31 @@ public final class EmbeddedController {
         .build();
     CanaryController.Builder controller = CanaryController.builder(client, engine)
         .namespace(settings.namespace())
+        .informers(informers)
         .eventSink(events);
     if (settings.leaseNamespace() != null) {
       controller.leaderElection(settings.leaseNamespace(), LEASE_NAME, settings.identity());
     }
-    return controller.build();
+    return new Wiring(controller.build(), informers, kubernetesEvents, istio);
   }
 
-  /** AlertProviders ({@code flagger.app/v1beta1}) read from the cluster when an alert names one. */
-  static AlertProviders clusterAlertProviders(KubernetesClient client) {
+  /** The async event lane: events per second, and the queue beyond which the oldest are dropped. */
+  static final double EVENTS_PER_SECOND = 50;
+  static final int EVENT_QUEUE = 10_000;
+
+  /**
+   * AlertProviders ({@code flagger.app/v1beta1}) found when an alert names one: from the informer
+   * cache, or with a GET for a namespace the informers do not cover.
+   */
+  static AlertProviders clusterAlertProviders(KubernetesClient client, KubernetesInformers informers) {
     ResourceDefinitionContext kind = new ResourceDefinitionContext.Builder().withGroup("flagger.app")
         .withVersion("v1beta1").withKind("AlertProvider").withPlural("alertproviders").withNamespaced(true)
         .build();
     return (namespace, name) -> {
+      if (informers.cachesAlertProviders(namespace)) {
+        return informers.alertProviderSpec(namespace, name)
+            .map(spec -> AlertProviderConfig.fromManifest(name, namespace, spec));
+      }
       GenericKubernetesResource resource =
           client.genericKubernetesResources(kind).inNamespace(namespace).withName(name).get();
       if (resource == null) {
@@ -192,14 +231,21 @@ public final class EmbeddedController {
       System.exit(2);
       return;
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    // Flagger's client defaults (-kubeconfig-qps 100, -kubeconfig-burst 250), with Events yielding.
+    double qps = Double.parseDouble(System.getenv().getOrDefault("KUBE_API_QPS", "100"));
+    int burst = Integer.parseInt(System.getenv().getOrDefault("KUBE_API_BURST", "250"));
+    PriorityRateLimiter limiter = PriorityRateLimiter.of(qps, burst);
+    KubernetesClient client = new KubernetesClientBuilder()
+        .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("priority-rate-limit", limiter))
+        .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     int metricsPort = Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"));
     HttpServer metrics = serveMetrics(registry, metricsPort);
-    CanaryController controller = controller(client, settings, InstantSource.system(), registry);
+    Wiring wiring = wire(client, settings, InstantSource.system(), registry);
+    CanaryController controller = wiring.controller();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      controller.close();
+      wiring.close();
       metrics.stop(0);
       client.close();
       stopped.countDown();

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,7 +62,8 @@ class EmbeddedControllerTest {
     // Nothing listens here: the wiring's Prometheus is probed and reported, never trusted.
     EmbeddedController.Settings settings = new EmbeddedController.Settings(
         "http://127.0.0.1:9", NAMESPACE, null, "test");
-    CanaryController controller = EmbeddedController.controller(client, settings, (InstantSource) now::get);
+    wiring = EmbeddedController.wire(client, settings, (InstantSource) now::get);
+    CanaryController controller = wiring.controller();
 
     TickReport first = pass(controller);
     assertThat(first.status().phase()).isEqualTo(CanaryPhase.INITIALIZING);
@@ -82,8 +84,9 @@ class EmbeddedControllerTest {
         .getSelector()).isEqualTo(Map.of("app", "podinfo-primary"));
     assertThat(client.apps().deployments().inNamespace(NAMESPACE).withName("podinfo").get().getSpec()
         .getReplicas()).isZero();
-    assertThat(eventMessages()).contains("Initialization done! podinfo.test")
-        .anySatisfy(m -> assertThat(m).contains("request-success-rate", "not answering"));
+    // Events go through the async lane: wait for them.
+    awaitEvent("Initialization done! podinfo.test");
+    assertThat(eventMessages()).anySatisfy(m -> assertThat(m).contains("request-success-rate", "not answering"));
   }
 
   @Test
@@ -115,8 +118,13 @@ class EmbeddedControllerTest {
       io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
           new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
               io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
-      CanaryController controller = EmbeddedController.controller(client, new EmbeddedController.Settings(
+      wiring = EmbeddedController.wire(client, new EmbeddedController.Settings(
           "http://127.0.0.1:9", NAMESPACE, null, "test"), (InstantSource) now::get, registry);
+      CanaryController controller = wiring.controller();
+      int before = server.getRequestCount();
+      for (int i = 0; i < before; i++) {
+        server.takeRequest();
+      }
 
       pass(controller);
       rolledOut("podinfo-primary");
@@ -181,6 +189,13 @@ class EmbeddedControllerTest {
       assertThat(slack).singleElement().satisfies(body -> assertThat(body)
           .contains("Canary spec is invalid: spec.analysis.treshold").contains("\"color\":\"danger\"")
           .contains("deployments"));
+      // The AlertProvider came from the informer cache: no tick or alert sent a GET for it.
+      List<String> requests = new java.util.ArrayList<>();
+      for (var r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+          r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        requests.add(r.getMethod() + " " + r.getPath());
+      }
+      assertThat(requests).isNotEmpty().noneMatch(r -> r.startsWith("GET ") && r.contains("/alertproviders/"));
     } finally {
       receiver.stop(0);
     }
@@ -204,6 +219,29 @@ class EmbeddedControllerTest {
 
     assertThatThrownBy(() -> EmbeddedController.Settings.from(new String[0], Map.of()))
         .hasMessageContaining("PROMETHEUS_URL");
+  }
+
+  private EmbeddedController.Wiring wiring;
+
+  /** The informers and watches stop before the mock server does. */
+  @AfterEach
+  void tearDown() {
+    if (wiring != null) {
+      wiring.close();
+    }
+  }
+
+  private void awaitEvent(String message) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!eventMessages().contains(message) && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+    assertThat(eventMessages()).contains(message);
   }
 
   private TickReport pass(CanaryController controller) {

@@ -56,7 +56,17 @@ public class DecisionStepBenchmark {
   @Setup
   public void setUp() {
     canary = BenchCanaries.podinfo();
-    // The persisted status of a real run at 20%, taken from a simulation of the same canary.
+    midAnalysis = midAnalysis(canary);
+    engine = engine(midAnalysis, AnalysisEngine.DEFAULT_MEMO_SIZE);
+    TickReport check = engine.reconcile(canary, midAnalysis);
+    if (!check.analysed() || check.status().canaryWeight() != 25
+        || check.status().phase() != CanaryPhase.PROGRESSING || check.events().size() != 1) {
+      throw new IllegalStateException("the benchmark tick does not advance 20% -> 25%: " + check);
+    }
+  }
+
+  /** The persisted status of a real run at 20%, taken from a simulation of the same canary. */
+  static CanaryStatus midAnalysis(Canary canary) {
     TickRecord atTwenty = Simulation.of(canary)
         .metric(MetricCheck.REQUEST_SUCCESS_RATE, (t, w) -> 99.9)
         .metric(MetricCheck.REQUEST_DURATION, (t, w) -> 120)
@@ -65,9 +75,13 @@ public class DecisionStepBenchmark {
         .timeline().stream()
         .filter(tick -> tick.canaryWeight() == 20)
         .findFirst().orElseThrow();
-    midAnalysis = atTwenty.status();
+    return atTwenty.status();
+  }
+
+  /** An engine on in-memory SPIs whose clock stands one interval after {@code midAnalysis}. */
+  static AnalysisEngine engine(CanaryStatus midAnalysis, int memoSize) {
     Instant now = midAnalysis.lastAnalysisTime().plus(Duration.ofMinutes(1));
-    engine = AnalysisEngine.builder()
+    return AnalysisEngine.builder()
         .router(new FixedRouter(new TrafficSplit(80, 20, false)))
         .workload(new ReadyWorkload(midAnalysis.lastAppliedSpec()))
         .statusStore((c, next) -> Optional.of("2"))
@@ -77,12 +91,8 @@ public class DecisionStepBenchmark {
             MetricCheck.REQUEST_SUCCESS_RATE.equals(name) ? BenchCanaries.ISTIO_SUCCESS_RATE : BenchCanaries.ISTIO_DURATION),
             null))
         .clock(() -> now)
+        .memoSize(memoSize)
         .build();
-    TickReport check = engine.reconcile(canary, midAnalysis);
-    if (!check.analysed() || check.status().canaryWeight() != 25
-        || check.status().phase() != CanaryPhase.PROGRESSING || check.events().size() != 1) {
-      throw new IllegalStateException("the benchmark tick does not advance 20% -> 25%: " + check);
-    }
   }
 
   @Benchmark

@@ -153,17 +153,22 @@ class DemoRunTest {
     assertThat(ticks).anySatisfy(t -> assertThat(t.path("pods").asText()).isEqualTo("4 primary / 4 canary pods"));
   }
 
-  @Test
-  void withoutPrometheusTheChecksReadTheSimulatorAndTheTerminalDrawsEachTick() throws Exception {
-    DemoRun run = DemoRun.run(dir.resolve("report.html"), "--provider", "traefik", "--interval", "1s",
-        "--no-prometheus");
+  /** The default provider (Gateway API) and the replica-ratio router, whose lines show the pods. */
+  @ParameterizedTest
+  @ValueSource(strings = {"default", "kubernetes"})
+  void withoutPrometheusTheChecksReadTheSimulatorAndTheTerminalDrawsEachTick(String provider) throws Exception {
+    DemoRun run = provider.equals("default")
+        ? DemoRun.run(dir.resolve("report.html"), "--interval", "1s", "--no-prometheus")
+        : DemoRun.run(dir.resolve("report.html"), "--provider", provider, "--interval", "1s", "--no-prometheus");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.out()).contains("metrics: --no-prometheus given; the checks read the simulator directly")
-        .contains("on an embedded Kubernetes API (fabric8 mock server");
+        .contains((provider.equals("default") ? "gatewayapi" : provider)
+            + " canary podinfo.test on an embedded Kubernetes API (fabric8 mock server");
+    String pods = provider.equals("kubernetes") ? "4 primary / 4 canary pods\\s+" : "";
     List<String> lines = run.out().lines().collect(Collectors.toList());
-    assertThat(lines).anySatisfy(l -> assertThat(l)
-        .matches("\\s*\\d+\\.\\ds  Progressing\\s+\\[##########\\.{10}]  50%  success (99|100)\\.\\d\\d%\\s+latency \\d+ms\\s+failed checks 0"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\s*\\d+\\.\\ds  Progressing\\s+\\[##########\\.{10}]  50%  "
+        + pods + "success (99|100)\\.\\d\\d%\\s+latency \\d+ms\\s+failed checks 0"));
     assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\s*\\d+\\.\\ds  Succeeded .*"));
     int events = lines.indexOf("Events:");
     int summary = lines.indexOf("Summary:");

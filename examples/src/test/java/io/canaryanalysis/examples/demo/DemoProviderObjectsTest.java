@@ -173,9 +173,16 @@ class DemoProviderObjectsTest {
   }
 
   private void service(Map<String, String> selector) {
-    client.services().inNamespace("test").resource(new ServiceBuilder().withNewMetadata().withName("podinfo")
-        .withNamespace("test").endMetadata().withNewSpec().withSelector(selector).addNewPort().withPort(9898)
-        .endPort().endSpec().build()).createOr(existing -> existing.update());
+    if (client.services().inNamespace("test").withName("podinfo").get() == null) {
+      client.services().inNamespace("test").resource(new ServiceBuilder().withNewMetadata().withName("podinfo")
+          .withNamespace("test").endMetadata().withNewSpec().withSelector(selector).addNewPort().withPort(9898)
+          .endPort().endSpec().build()).create();
+    } else {
+      client.services().inNamespace("test").withName("podinfo").edit(s -> {
+        s.getSpec().setSelector(selector);
+        return s;
+      });
+    }
   }
 
   private static JsonNode tree(GenericKubernetesResource resource) throws Exception {

@@ -230,7 +230,7 @@ public final class Demo {
         PrometheusBuiltinQueries routers = new PrometheusBuiltinQueries();
         GatewayApiBuiltinQueries gateways = new GatewayApiBuiltinQueries(gatewayImplementation);
         backend = new MetricBackend(new SimulatorMetrics(traffic, System::currentTimeMillis, mean),
-            (name, kind2) -> routers.template(name, kind2).or(() -> gateways.template(name, kind2)), null);
+            (name, router) -> routers.template(name, router).or(() -> gateways.template(name, router)), null);
       }
       Observers.MeasuringProvider measuring = new Observers.MeasuringProvider(backend.defaultProvider());
       backend = new MetricBackend(measuring, backend.builtinQueries(), backend.templateProviders());
@@ -303,6 +303,7 @@ public final class Demo {
       simulatorStopping[0] = true;
       controller.close();
       controller = null;
+      live.flushAll();
       simulator.shutdownNow();
       String outcome = phase == CanaryPhase.SUCCEEDED ? "Succeeded" : phase == CanaryPhase.FAILED ? "Failed"
           : "Timed out (" + (phase == null ? "no tick" : phase.flaggerName()) + ")";
@@ -346,8 +347,11 @@ public final class Demo {
     if (inline) {
       return "the Canary's inline PromQL";
     }
-    return provider.kind().equals("gatewayapi")
-        ? "the builtin PromQL for Gateway API on " + gatewayImplementation : "Flagger's builtin PromQL";
+    if (!provider.kind().equals("gatewayapi")) {
+      return "Flagger's builtin PromQL";
+    }
+    return new GatewayApiBuiltinQueries(gatewayImplementation).whyNone().map(why -> "no builtin PromQL: " + why)
+        .orElse("the builtin PromQL for Gateway API on " + gatewayImplementation);
   }
 
   private CanaryController controller(KubernetesClient client, DemoProvider chosen, MetricBackend backend, Live live,
@@ -651,6 +655,7 @@ public final class Demo {
         Thread.sleep(200);
       }
       controller.close();
+      live.flushAll();
       String outcome = phase == CanaryPhase.SUCCEEDED || phase == CanaryPhase.FAILED ? phase.flaggerName()
           : "Stopped (" + (phase == null ? "no tick" : phase.flaggerName()) + ")";
       record.finish(outcome, clock.wallSeconds());
@@ -683,8 +688,8 @@ public final class Demo {
     private final DemoClock clock;
     private final Observers.MeasuringProvider measuring;
     private final java.util.function.Supplier<String> pods;
-    /** The decided tick of the controller task running on this thread, printed by {@link #flush}. */
-    private final ThreadLocal<Runnable> pending = new ThreadLocal<>();
+    /** The decided tick of the controller task running on each thread, printed by {@link #flush}. */
+    private final Map<Thread, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong ticks = new AtomicLong();
     private volatile CanaryPhase lastPhase;
     private volatile int maxWeight;
@@ -700,10 +705,19 @@ public final class Demo {
 
     /** Prints the tick the controller task on this thread decided; called when the task ends. */
     void flush() {
-      Runnable line = pending.get();
+      Runnable line = pending.remove(Thread.currentThread());
       if (line != null) {
-        pending.remove();
         line.run();
+      }
+    }
+
+    /** Prints what no task end printed (the controller has stopped). */
+    void flushAll() {
+      for (Thread thread : List.copyOf(pending.keySet())) {
+        Runnable line = pending.remove(thread);
+        if (line != null) {
+          line.run();
+        }
       }
     }
 
@@ -722,7 +736,7 @@ public final class Demo {
       maxWeight = Math.max(maxWeight, status.canaryWeight());
       failedChecks = status.failedChecks();
       flush();
-      pending.set(() -> print(canary, status, t, sr, latency, pods.get()));
+      pending.put(Thread.currentThread(), () -> print(canary, status, t, sr, latency, pods.get()));
     }
 
     private void print(Canary canary, CanaryStatus status, double t, double sr, double latency, String split) {

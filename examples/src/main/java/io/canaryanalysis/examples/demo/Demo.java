@@ -15,11 +15,15 @@ import io.canaryanalysis.kubernetes.CanaryResources;
 import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
+import io.canaryanalysis.kubernetes.KubernetesRouter;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
 import io.canaryanalysis.manifest.CanaryManifests;
 import io.canaryanalysis.manifest.ManifestException;
+import io.canaryanalysis.metrics.prometheus.GatewayApiBuiltinQueries;
 import io.canaryanalysis.metrics.prometheus.PrometheusBuiltinQueries;
+import io.canaryanalysis.metrics.prometheus.PrometheusClient;
 import io.canaryanalysis.metrics.prometheus.PrometheusMetrics;
+import io.canaryanalysis.providers.gatewayapi.GatewayApiRouter;
 import io.canaryanalysis.webhooks.HttpWebhookCaller;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -50,7 +54,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalInt;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -138,7 +141,7 @@ public final class Demo {
     String manifest = options.canary() == null ? null : Files.readString(options.canary(), StandardCharsets.UTF_8);
     String providerKind = options.provider();
     if (manifest == null) {
-      providerKind = providerKind == null ? DemoOptions.DEFAULT_PROVIDER : providerKind;
+      providerKind = providerKind == null ? DemoProvider.DEFAULT : providerKind;
     }
     Duration metricWindow = Duration.ofSeconds(Math.max(5, (long) Math.ceil(options.interval().toMillis() * 2.5 / 1000)));
     if (manifest == null) {
@@ -149,12 +152,10 @@ public final class Demo {
       manifest = withProvider(manifest, providerKind);
       canary = CanaryManifests.readCanary(new StringReader(manifest), "test").canary();
     }
-    String kind = canary.spec().provider() == null ? DemoOptions.DEFAULT_PROVIDER : canary.spec().provider();
-    if (!DemoProvider.TABLE.containsKey(kind)) {
-      throw new IllegalArgumentException(options.canary() + ": spec.provider: the demo runs "
-          + String.join(", ", DemoProvider.TABLE.keySet()) + " (or give --provider), got " + kind);
-    }
-    DemoProvider provider = DemoProvider.of(kind);
+    String kind = canary.spec().provider() == null ? DemoProvider.FLAGGER_DEFAULT : canary.spec().provider();
+    DemoProvider provider = DemoProvider.find(kind).orElseThrow(() -> new IllegalArgumentException(options.canary()
+        + ": spec.provider: the demo runs " + String.join(", ", DemoProvider.TABLE.keySet())
+        + " (or give --provider), got " + kind));
     DemoTarget target = new DemoTarget(canary.namespace(), canary.name(), canary.spec().targetRef().name(),
         canary.spec().service() == null || canary.spec().service().port() == 0 ? 9898 : canary.spec().service().port(),
         canary.spec().ingressRef() == null ? canary.name() : canary.spec().ingressRef().name());
@@ -183,10 +184,8 @@ public final class Demo {
     PrometheusProcess prometheus = null;
     CanaryController controller = null;
     try {
-      TrafficSimulator traffic = new TrafficSimulator(options.rate(), options.seed(), () -> {
-        OptionalInt w = readWeight(provider, client, target);
-        return w.orElse(0);
-      }, 120_000);
+      TrafficSimulator traffic = new TrafficSimulator(options.rate(), options.seed(),
+          () -> readSplit(provider, client, target), 120_000);
       if (options.fail()) {
         traffic.canaryProfile(TrafficSimulator.Profile.REGRESSED);
       }
@@ -205,11 +204,7 @@ public final class Demo {
               throw new java.io.UncheckedIOException(e);
             }
           });
-      for (String object : provider.userObjects().apply(target)) {
-        client.resource(client.getKubernetesSerialization().unmarshal(object,
-            io.fabric8.kubernetes.api.model.networking.v1.Ingress.class)).create();
-      }
-      client.resource(client.getKubernetesSerialization().unmarshal(deployment(target), Deployment.class)).create();
+      createObjects(client, provider, target);
       client.genericKubernetesResources(CANARIES).inNamespace(target.namespace()).resource(
           client.getKubernetesSerialization().unmarshal(manifest, GenericKubernetesResource.class)).create();
 
@@ -221,30 +216,37 @@ public final class Demo {
           throw new IOException("cannot start prometheus: " + cause.getMessage(), cause);
         }
       }
+      // Gateway API builtins depend on the implementation serving the Gateway (Istio for the demo's).
+      String gatewayImplementation = provider.kind().equals("gatewayapi")
+          ? GatewayApiRouter.builder(client).build().implementation(canary).id() : "unknown";
+      String queries = queries(canary, provider, gatewayImplementation);
       if (prometheus != null) {
-        MetricBackend real = PrometheusMetrics.backend(prometheus.url(), KubernetesSecretResolver.create(client));
+        MetricBackend real = PrometheusMetrics.backend(PrometheusClient.builder(prometheus.url()).build(),
+            KubernetesSecretResolver.create(client), gatewayImplementation);
         metricsPath = "prometheus";
         backend = real;
       } else {
         metricsPath = "simulator";
+        PrometheusBuiltinQueries routers = new PrometheusBuiltinQueries();
+        GatewayApiBuiltinQueries gateways = new GatewayApiBuiltinQueries(gatewayImplementation);
         backend = new MetricBackend(new SimulatorMetrics(traffic, System::currentTimeMillis, mean),
-            new PrometheusBuiltinQueries(), null);
+            (name, router) -> routers.template(name, router).or(() -> gateways.template(name, router)), null);
       }
       Observers.MeasuringProvider measuring = new Observers.MeasuringProvider(backend.defaultProvider());
       backend = new MetricBackend(measuring, backend.builtinQueries(), backend.templateProviders());
 
       RolloutRecord record = new RolloutRecord("podinfo canary demo: " + target.name() + "." + target.namespace()
           + (options.expectsRollback() ? " with a regression" : ""), provider.kind(),
-          metricsPath.equals("prometheus") ? "real Prometheus (Flagger's builtin PromQL)" : "the simulator (no prometheus on PATH)",
+          metricsPath.equals("prometheus") ? "real Prometheus (" + queries + ")" : "the simulator (no prometheus on PATH)",
           RolloutRecord.bound(canary, MetricCheck.REQUEST_SUCCESS_RATE, true),
           RolloutRecord.bound(canary, MetricCheck.REQUEST_DURATION, false),
           mean ? "P99 (the nginx check reads the mean)" : "P99");
       DemoClock clock = new DemoClock(Instant.now(), speed);
-      Live live = new Live(record, clock, measuring);
-      start(live, provider, target, server, speed, metricsPath, prometheus, endpoint,
+      Live live = new Live(record, clock, measuring, () -> pods(provider, client, target));
+      start(live, provider, target, server, speed, metricsPath, queries, prometheus, endpoint,
           (System.nanoTime() - setupStart) / 1e9);
 
-      controllerPool = clock.scheduler(2);
+      controllerPool = clock.scheduler(2, live::flush);
       controller = controller(client, provider, backend, live, clock, controllerPool, analysisInterval, target.namespace());
       long[] lastSample = {0};
       boolean[] simulatorStopping = {false};
@@ -301,6 +303,7 @@ public final class Demo {
       simulatorStopping[0] = true;
       controller.close();
       controller = null;
+      live.flushAll();
       simulator.shutdownNow();
       String outcome = phase == CanaryPhase.SUCCEEDED ? "Succeeded" : phase == CanaryPhase.FAILED ? "Failed"
           : "Timed out (" + (phase == null ? "no tick" : phase.flaggerName()) + ")";
@@ -329,12 +332,26 @@ public final class Demo {
     }
   }
 
-  private static OptionalInt readWeight(DemoProvider provider, KubernetesClient client, DemoTarget target) {
+  private static TrafficSimulator.Split readSplit(DemoProvider provider, KubernetesClient client, DemoTarget target) {
     try {
-      return provider.canaryWeight().apply(client, target);
+      return provider.split().apply(client, target).orElse(TrafficSimulator.Split.ALL_PRIMARY);
     } catch (KubernetesClientException e) {
-      return OptionalInt.empty();
+      return TrafficSimulator.Split.ALL_PRIMARY;
     }
+  }
+
+  /** What the checks run, for the output: the builtin PromQL of the router, or the Canary's own. */
+  static String queries(Canary canary, DemoProvider provider, String gatewayImplementation) {
+    boolean inline = canary.spec().analysis() != null && canary.spec().analysis().metrics() != null
+        && canary.spec().analysis().metrics().stream().anyMatch(m -> m.query() != null);
+    if (inline) {
+      return "the Canary's inline PromQL";
+    }
+    if (!provider.kind().equals("gatewayapi")) {
+      return "Flagger's builtin PromQL";
+    }
+    return new GatewayApiBuiltinQueries(gatewayImplementation).whyNone().map(why -> "no builtin PromQL: " + why)
+        .orElse("the builtin PromQL for Gateway API on " + gatewayImplementation);
   }
 
   private CanaryController controller(KubernetesClient client, DemoProvider chosen, MetricBackend backend, Live live,
@@ -364,7 +381,8 @@ public final class Demo {
   }
 
   private void start(Live live, DemoProvider provider, DemoTarget target, KubernetesMockServer server,
-      double speed, String metricsPath, PrometheusProcess prometheus, MetricsEndpoint endpoint, double setupSeconds) {
+      double speed, String metricsPath, String queries, PrometheusProcess prometheus, MetricsEndpoint endpoint,
+      double setupSeconds) {
     Map<String, Object> start = new LinkedHashMap<>();
     start.put("type", "start");
     start.put("provider", provider.kind());
@@ -387,7 +405,7 @@ public final class Demo {
     if (prometheus != null) {
       out.println("metrics: real Prometheus at " + prometheus.url() + " scraping the simulator (http://"
           + endpoint.address() + "/metrics) every " + PrometheusProcess.SCRAPE_INTERVAL.toSeconds()
-          + "s; the checks run Flagger's builtin PromQL");
+          + "s; the checks run " + queries);
     } else {
       out.println("metrics: " + (options.noPrometheus() ? "--no-prometheus given" : "no prometheus binary on PATH")
           + "; the checks read the simulator directly (install Debian's prometheus to run the real PromQL)");
@@ -401,6 +419,23 @@ public final class Demo {
 
   private static RolloutRecord.Side side(TrafficSimulator.SideStats s) {
     return new RolloutRecord.Side(s.rps(), s.successRate(), s.p99Ms());
+  }
+
+  /** Creates what the user would already have: the provider's objects and the podinfo Deployment. */
+  static void createObjects(KubernetesClient client, DemoProvider provider, DemoTarget target) {
+    for (String object : provider.userObjects().apply(target)) {
+      GenericKubernetesResource resource = client.getKubernetesSerialization().unmarshal(object,
+          GenericKubernetesResource.class);
+      ResourceDefinitionContext context = DemoProvider.contextOf(resource);
+      if (context.isNamespaceScoped()) {
+        client.genericKubernetesResources(context).inNamespace(resource.getMetadata().getNamespace())
+            .resource(resource).create();
+      } else {
+        client.genericKubernetesResources(context).resource(resource).create();
+      }
+    }
+    client.resource(client.getKubernetesSerialization().unmarshal(deployment(target, provider), Deployment.class))
+        .create();
   }
 
   /** Plays the Deployment controller: every Deployment's rollout completes at once. */
@@ -455,7 +490,9 @@ public final class Demo {
     return image[0];
   }
 
-  static String deployment(DemoTarget t) {
+  static String deployment(DemoTarget t, DemoProvider provider) {
+    StringBuilder labels = new StringBuilder();
+    provider.podLabels().apply(t).forEach((k, v) -> labels.append("\n        ").append(k).append(": ").append(v));
     return """
         apiVersion: apps/v1
         kind: Deployment
@@ -465,14 +502,14 @@ public final class Demo {
           labels:
             app: %1$s
         spec:
-          replicas: 2
+          replicas: %4$d
           selector:
             matchLabels:
               app: %1$s
           template:
             metadata:
               labels:
-                app: %1$s
+                app: %1$s%5$s
             spec:
               containers:
                 - name: podinfod
@@ -480,10 +517,32 @@ public final class Demo {
                   ports:
                     - name: http
                       containerPort: %3$d
-        """.formatted(t.target(), t.namespace(), t.port());
+        """.formatted(t.target(), t.namespace(), t.port(), provider.replicas(), labels);
   }
 
-  /** The bundled Canary: Flagger's podinfo example with a 10s interval and short metric windows. */
+  /**
+   * Flagger's query for {@code provider: kubernetes} ({@code pkg/metrics/observers/http.go}): the
+   * application's own {@code http_request_duration_seconds}, by pod. This library has no builtin
+   * for that provider, so the demo's Canary carries it inline (the duration times 1000: in ms).
+   */
+  static final String POD_SUCCESS_RATE = """
+      sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",
+            kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)", status!~"5.*"}[{{ interval }}]))
+      /
+      sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",
+            kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) * 100
+      """;
+
+  static final String POD_DURATION = """
+      histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="{{ namespace }}",
+            kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) by (le)) * 1000
+      """;
+
+  /**
+   * The bundled Canary: Flagger's podinfo example with a 10s interval and short metric windows;
+   * Gateway API attaches to the demo's Gateway, ingress-nginx names its Ingress, and the
+   * {@code kubernetes} provider carries its queries inline.
+   */
   static String defaultCanary(DemoProvider provider, Duration metricWindow) {
     String ingressRef = provider.kind().equals("nginx") ? """
           ingressRef:
@@ -491,6 +550,14 @@ public final class Demo {
             kind: Ingress
             name: podinfo
         """ : "";
+    String gatewayRefs = provider.kind().equals("gatewayapi") ? """
+            hosts:
+              - %s
+            gatewayRefs:
+              - name: %s
+                namespace: %s
+        """.formatted(DemoProvider.HOST, DemoProvider.GATEWAY_NAME, DemoProvider.GATEWAY_NAMESPACE) : "";
+    boolean inline = provider.kind().equals(KubernetesRouter.KIND);
     return """
         apiVersion: flagger.app/v1beta1
         kind: Canary
@@ -505,7 +572,7 @@ public final class Demo {
             name: podinfo
         %s  service:
             port: 9898
-          analysis:
+        %s  analysis:
             interval: 10s
             threshold: 2
             maxWeight: 50
@@ -515,11 +582,18 @@ public final class Demo {
                 interval: %ds
                 thresholdRange:
                   min: 99
-              - name: request-duration
+        %s      - name: request-duration
                 interval: %ds
                 thresholdRange:
                   max: 500
-        """.formatted(provider.kind(), ingressRef, metricWindow.toSeconds(), metricWindow.toSeconds());
+        %s""".formatted(provider.kind(), ingressRef, gatewayRefs, metricWindow.toSeconds(),
+        inline ? query(POD_SUCCESS_RATE) : "", metricWindow.toSeconds(), inline ? query(POD_DURATION) : "");
+  }
+
+  private static String query(String promql) {
+    StringBuilder s = new StringBuilder("        query: |\n");
+    promql.lines().forEach(l -> s.append("          ").append(l).append('\n'));
+    return s.toString();
   }
 
   private static String withProvider(String manifest, String provider) {
@@ -549,15 +623,17 @@ public final class Demo {
     String kubeconfig = Files.readString(options.kubeconfig(), StandardCharsets.UTF_8);
     Config config = Config.fromKubeconfig(kubeconfig);
     DemoClock clock = new DemoClock(Instant.now(), 1.0);
-    ScheduledThreadPoolExecutor pool = clock.scheduler(2);
+    java.util.concurrent.atomic.AtomicReference<Runnable> flush = new java.util.concurrent.atomic.AtomicReference<>(() -> { });
+    ScheduledThreadPoolExecutor pool = clock.scheduler(2, () -> flush.get().run());
     try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build()) {
       MetricBackend real = PrometheusMetrics.backend(options.prometheus(), KubernetesSecretResolver.create(client));
       Observers.MeasuringProvider measuring = new Observers.MeasuringProvider(real.defaultProvider());
       MetricBackend backend = new MetricBackend(measuring, real.builtinQueries(), real.templateProviders());
       RolloutRecord record = new RolloutRecord("canaries on " + client.getMasterUrl(), "per canary",
           "Prometheus at " + options.prometheus(), Double.NaN, Double.NaN, "P99");
-      Live live = new Live(record, clock, measuring);
-      DemoProvider chosen = DemoProvider.of(options.provider() == null ? DemoOptions.DEFAULT_PROVIDER : options.provider());
+      Live live = new Live(record, clock, measuring, () -> null);
+      flush.set(live::flush);
+      DemoProvider chosen = DemoProvider.of(options.provider() == null ? DemoProvider.FLAGGER_DEFAULT : options.provider());
       CanaryController controller = controller(client, chosen, backend, live, clock, pool, Duration.ofSeconds(10),
           options.namespace());
       if (!options.json()) {
@@ -579,6 +655,7 @@ public final class Demo {
         Thread.sleep(200);
       }
       controller.close();
+      live.flushAll();
       String outcome = phase == CanaryPhase.SUCCEEDED || phase == CanaryPhase.FAILED ? phase.flaggerName()
           : "Stopped (" + (phase == null ? "no tick" : phase.flaggerName()) + ")";
       record.finish(outcome, clock.wallSeconds());
@@ -592,20 +669,56 @@ public final class Demo {
 
   // ---------------------------------------------------------------- output
 
-  /** The live view: a line (or JSON object) per decided tick, the events, and the summary. */
+  /** The pods behind the Service for the replica-ratio router, else null; null when they cannot be read. */
+  private static String pods(DemoProvider provider, KubernetesClient client, DemoTarget target) {
+    try {
+      return provider.pods().apply(client, target);
+    } catch (KubernetesClientException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The live view: a line (or JSON object) per decided tick, the events, and the summary. A tick's
+   * line is printed when its controller task ends ({@link #flush}, after the router acted), so it
+   * shows the split the tick left behind.
+   */
   private final class Live {
     private final RolloutRecord record;
     private final DemoClock clock;
     private final Observers.MeasuringProvider measuring;
+    private final java.util.function.Supplier<String> pods;
+    /** The decided tick of the controller task running on each thread, printed by {@link #flush}. */
+    private final Map<Thread, Runnable> pending = new java.util.concurrent.ConcurrentHashMap<>();
     private final AtomicLong ticks = new AtomicLong();
     private volatile CanaryPhase lastPhase;
     private volatile int maxWeight;
     private volatile int failedChecks;
 
-    Live(RolloutRecord record, DemoClock clock, Observers.MeasuringProvider measuring) {
+    Live(RolloutRecord record, DemoClock clock, Observers.MeasuringProvider measuring,
+        java.util.function.Supplier<String> pods) {
       this.record = record;
       this.clock = clock;
       this.measuring = measuring;
+      this.pods = pods;
+    }
+
+    /** Prints the tick the controller task on this thread decided; called when the task ends. */
+    void flush() {
+      Runnable line = pending.remove(Thread.currentThread());
+      if (line != null) {
+        line.run();
+      }
+    }
+
+    /** Prints what no task end printed (the controller has stopped). */
+    void flushAll() {
+      for (Thread thread : List.copyOf(pending.keySet())) {
+        Runnable line = pending.remove(thread);
+        if (line != null) {
+          line.run();
+        }
+      }
     }
 
     CanaryPhase lastPhase() {
@@ -622,6 +735,11 @@ public final class Demo {
       ticks.incrementAndGet();
       maxWeight = Math.max(maxWeight, status.canaryWeight());
       failedChecks = status.failedChecks();
+      flush();
+      pending.put(Thread.currentThread(), () -> print(canary, status, t, sr, latency, pods.get()));
+    }
+
+    private void print(Canary canary, CanaryStatus status, double t, double sr, double latency, String split) {
       if (options.json()) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("type", "tick");
@@ -629,14 +747,18 @@ public final class Demo {
         m.put("canary", canary.name() + "." + canary.namespace());
         m.put("phase", status.phase().flaggerName());
         m.put("canaryWeight", status.canaryWeight());
+        if (split != null) {
+          m.put("pods", split);
+        }
         m.put("failedChecks", status.failedChecks());
         m.put("iterations", status.iterations());
         m.put("successRate", finite(sr));
         m.put("latencyMs", finite(latency));
         json(m);
       } else {
-        out.printf(Locale.ROOT, "%6.1fs  %-16s %s %3d%%  success %-8s latency %-8s failed checks %d%n", t,
+        out.printf(Locale.ROOT, "%6.1fs  %-16s %s %3d%%%s  success %-8s latency %-8s failed checks %d%n", t,
             status.phase().flaggerName(), bar(status.canaryWeight()), status.canaryWeight(),
+            split == null ? "" : String.format(Locale.ROOT, "  %-26s", split),
             Double.isFinite(sr) ? String.format(Locale.ROOT, "%.2f%%", sr) : "-",
             Double.isFinite(latency) ? String.format(Locale.ROOT, "%.0fms", latency) : "-",
             status.failedChecks());

@@ -43,9 +43,12 @@ final class DemoClock implements InstantSource {
     return (System.nanoTime() - startNanos) / 1e9;
   }
 
-  /** A pool of daemon threads whose delays are in analysis time. */
-  ScheduledThreadPoolExecutor scheduler(int threads) {
-    return new Scaled(threads, speed);
+  /**
+   * A pool of daemon threads whose delays are in analysis time; {@code afterTask} runs on the
+   * worker thread after each task.
+   */
+  ScheduledThreadPoolExecutor scheduler(int threads, Runnable afterTask) {
+    return new Scaled(threads, speed, afterTask);
   }
 
   static Duration wall(Duration analysis, double speed) {
@@ -54,10 +57,18 @@ final class DemoClock implements InstantSource {
 
   private static final class Scaled extends ScheduledThreadPoolExecutor {
     private final double speed;
+    private final Runnable afterTask;
 
-    Scaled(int threads, double speed) {
+    Scaled(int threads, double speed, Runnable afterTask) {
       super(threads, daemonThreads());
       this.speed = speed;
+      this.afterTask = afterTask;
+    }
+
+    @Override
+    protected void afterExecute(Runnable task, Throwable thrown) {
+      super.afterExecute(task, thrown);
+      afterTask.run();
     }
 
     private static java.util.concurrent.ThreadFactory daemonThreads() {

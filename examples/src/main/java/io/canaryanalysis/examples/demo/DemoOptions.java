@@ -26,7 +26,6 @@ record DemoOptions(
     boolean help) {
 
   static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(2);
-  static final String DEFAULT_PROVIDER = "istio";
   static final Path DEFAULT_REPORT = Path.of("canary-report.html");
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m)");
 
@@ -40,7 +39,8 @@ record DemoOptions(
       "simulator directly. Draws the rollout, then writes " + DEFAULT_REPORT + ".",
       "",
       "Options:",
-      "  --provider P       istio (default), traefik or nginx",
+      "  --provider P       gatewayapi (default: an HTTPRoute on an Istio Gateway), istio, traefik,",
+      "                     nginx, or kubernetes (no mesh: the split follows the ready pods)",
       "  --interval D       wall time per analysis tick (default 2s); the canary's analysis interval",
       "                     (10s, Flagger's minimum) runs that much faster",
       "  --fail             the canary regresses (8% errors, slow) so the demo rolls back",
@@ -87,7 +87,7 @@ record DemoOptions(
       switch (name) {
         case "-h":
         case "--help":
-          return new DemoOptions(DEFAULT_PROVIDER, interval, false, null, false, null, null, null, null,
+          return new DemoOptions(null, interval, false, null, false, null, null, null, null,
               report, rate, seed, false, timeout, true);
         case "--fail":
         case "--json":

@@ -1,7 +1,6 @@
 package io.canaryanalysis.examples.demo;
 
 import com.sun.net.httpserver.HttpServer;
-import io.canaryanalysis.examples.demo.TrafficSimulator.Counters;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -36,10 +35,8 @@ final class MetricsEndpoint implements AutoCloseable {
   }
 
   static String exposition(DemoProvider provider, DemoTarget target, TrafficSimulator traffic) {
-    Counters[] c = traffic.counters();
     StringBuilder out = new StringBuilder(8192);
-    provider.series().write(target, false, c[0], out);
-    provider.series().write(target, true, c[1], out);
+    provider.series().write(target, traffic, out);
     return out.toString();
   }
 

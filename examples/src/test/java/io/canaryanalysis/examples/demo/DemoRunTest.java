@@ -7,6 +7,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
@@ -16,17 +18,22 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The demo end to end, per provider, at a 1s interval: the real controller, DeploymentWorkload and
- * router on fabric8's mock API, traffic split by the weights read back from the router's objects,
- * and the checks through Flagger's builtin PromQL on a real Prometheus (Debian's, on PATH; CI
- * installs it). It promotes a healthy canary and rolls back a regressed one; the JSON stream and
- * the report file hold the same run.
+ * router on fabric8's mock API, traffic split by what the router wrote (the weights read back from
+ * its objects; for {@code kubernetes} the ready pods behind the apex Service), and the checks
+ * through PromQL on a real Prometheus (Debian's, on PATH; CI installs it): the builtin queries of
+ * the router (Gateway API on the demo's Istio Gateway included), and for {@code kubernetes}, which
+ * has no builtins, Flagger's app-metrics query inline in the Canary. It promotes a healthy canary
+ * and rolls back a regressed one; the JSON stream and the report file hold the same run.
  */
 class DemoRunTest {
   @TempDir
   Path dir;
 
+  /** The pods the replica-ratio router splits 4 primaries with, in a tick's {@code pods}. */
+  private static final Pattern PODS = Pattern.compile("(\\d+) primary / (\\d+) canary pods");
+
   @ParameterizedTest
-  @ValueSource(strings = {"istio", "traefik", "nginx"})
+  @ValueSource(strings = {"gatewayapi", "istio", "traefik", "nginx", "kubernetes"})
   void promotesAHealthyCanaryThroughRealPrometheus(String provider) {
     DemoRun run = DemoRun.run(dir.resolve("report.html"), "--provider", provider, "--interval", "1s", "--json");
 
@@ -45,10 +52,18 @@ class DemoRunTest {
         .allSatisfy(sr -> assertThat(sr).isBetween(99.0, 100.0));
     assertThat(ticks.stream().filter(t -> t.path("latencyMs").isNumber()).map(t -> t.path("latencyMs").asDouble()))
         .as("latencies the builtin PromQL returned").isNotEmpty().allSatisfy(ms -> assertThat(ms).isBetween(1.0, 500.0));
+    boolean pods = provider.equals("kubernetes");
+    assertThat(start.path("metrics").asText()).isEqualTo("prometheus");
     assertThat(run.eventMessages()).contains("Initialization done! podinfo.test",
-        "New revision detected! Scaling up podinfo.test", "Advance podinfo.test canary weight 50",
+        "New revision detected! Scaling up podinfo.test",
+        "Advance podinfo.test canary weight 50" + (pods ? " (4 primary / 4 canary pods)" : ""),
         "Copying podinfo.test template spec to podinfo-primary.test", "Promotion completed! Scaling down podinfo.test")
         .noneMatch(m -> m.startsWith("Halt") || m.startsWith("Rolling back"));
+    if (pods) {
+      assertTheLineShowsThePodSplit(ticks);
+    } else {
+      assertThat(ticks).noneSatisfy(t -> assertThat(t.has("pods")).isTrue());
+    }
     JsonNode summary = run.only("summary");
     assertThat(summary.path("outcome").asText()).isEqualTo("Succeeded");
     assertThat(summary.path("maxCanaryWeight").asInt()).isEqualTo(50);
@@ -57,7 +72,9 @@ class DemoRunTest {
     JsonNode report = run.reportData();
     assertThat(report.path("outcome").asText()).isEqualTo("Succeeded");
     assertThat(report.path("provider").asText()).isEqualTo(provider);
-    assertThat(report.path("metrics").asText()).contains("real Prometheus");
+    assertThat(report.path("metrics").asText()).contains("real Prometheus")
+        .contains(pods ? "the Canary's inline PromQL" : provider.equals("gatewayapi")
+            ? "the builtin PromQL for Gateway API on istio" : "Flagger's builtin PromQL");
     assertThat(report.path("thresholds").path("successRate").asDouble()).isEqualTo(99.0);
     assertThat(report.path("thresholds").path("latencyMs").asDouble()).isEqualTo(500.0);
     assertThat(report.path("ticks")).hasSize(ticks.size());
@@ -67,7 +84,7 @@ class DemoRunTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"istio", "traefik", "nginx"})
+  @ValueSource(strings = {"gatewayapi", "istio", "traefik", "nginx", "kubernetes"})
   void rollsBackARegressedCanaryThroughRealPrometheus(String provider) {
     DemoRun run = DemoRun.run(dir.resolve("report.html"), "--provider", provider, "--interval", "1s", "--json",
         "--fail");
@@ -79,8 +96,11 @@ class DemoRunTest {
     assertThat(ticks).allSatisfy(t -> assertThat(t.path("canaryWeight").asInt()).isLessThanOrEqualTo(20));
     assertThat(ticks.stream().filter(t -> t.path("successRate").isNumber()).map(t -> t.path("successRate").asDouble()))
         .as("the regression the builtin PromQL saw").isNotEmpty().anySatisfy(sr -> assertThat(sr).isLessThan(99.0));
+    // the kubernetes Canary's success rate is an inline query: Flagger's text for a custom metric
+    String halt = provider.equals("kubernetes") ? "Halt podinfo.test advancement request-success-rate "
+        : "Halt podinfo.test advancement success rate ";
     assertThat(run.eventMessages())
-        .anySatisfy(m -> assertThat(m).startsWith("Halt podinfo.test advancement success rate ").endsWith("< 99%"))
+        .anySatisfy(m -> assertThat(m).startsWith(halt).endsWith(provider.equals("kubernetes") ? "< 99" : "< 99%"))
         .contains("Rolling back podinfo.test failed checks threshold reached 2", "Canary failed! Scaling down podinfo.test")
         .doesNotContain("Promotion completed! Scaling down podinfo.test");
     assertThat(run.stream("note")).anySatisfy(n -> assertThat(n.path("reason").asText()).isEqualTo("Regression"));
@@ -92,19 +112,63 @@ class DemoRunTest {
         .contains("Rolling back podinfo.test failed checks threshold reached 2");
     assertThat(list(report.path("samples")).stream().map(s -> s.path("canary").path("successRate"))
         .filter(JsonNode::isNumber).map(JsonNode::asDouble)).anySatisfy(sr -> assertThat(sr).isLessThan(99.0));
+    if (provider.equals("kubernetes")) {
+      assertThat(ticks.get(ticks.size() - 1).path("pods").asText()).as("rolled back: the canary's pods left the Service")
+          .isEqualTo("4 primary / 0 canary pods");
+    }
   }
 
-  @Test
-  void withoutPrometheusTheChecksReadTheSimulatorAndTheTerminalDrawsEachTick() throws Exception {
-    DemoRun run = DemoRun.run(dir.resolve("report.html"), "--provider", "traefik", "--interval", "1s",
-        "--no-prometheus");
+  /**
+   * Each tick of the replica-ratio router shows the pods it left behind the apex Service: 4
+   * primaries throughout, the canary's pods growing with the weight, the nearest share to it.
+   */
+  private static void assertTheLineShowsThePodSplit(List<JsonNode> ticks) {
+    int lastCanaryPods = 0;
+    for (JsonNode t : ticks) {
+      if (!t.has("pods")) {
+        assertThat(t.path("phase").asText()).as("only before the router created the apex Service: %s", t)
+            .isIn("Initializing", "Initialized");
+        continue;
+      }
+      Matcher m = PODS.matcher(t.path("pods").asText());
+      assertThat(m.matches()).as("pods of %s", t).isTrue();
+      int primary = Integer.parseInt(m.group(1));
+      int canary = Integer.parseInt(m.group(2));
+      assertThat(primary).as("the primary keeps its replicas: %s", t).isEqualTo(4);
+      int weight = t.path("canaryWeight").asInt();
+      if (t.path("phase").asText().equals("Progressing") && weight > 0) {
+        assertThat(canary).as("at least one canary pod, more as the weight grows: %s", t)
+            .isPositive().isGreaterThanOrEqualTo(lastCanaryPods);
+        double share = 100.0 * canary / (primary + canary);
+        double oneMore = 100.0 * (canary + 1) / (primary + canary + 1);
+        double oneLess = canary == 1 ? share : 100.0 * (canary - 1) / (primary + canary - 1);
+        assertThat(Math.abs(share - weight)).as("the share nearest to %d%%: %s", weight, t)
+            .isLessThanOrEqualTo(Math.abs(oneMore - weight)).isLessThanOrEqualTo(Math.abs(oneLess - weight));
+        lastCanaryPods = canary;
+      }
+      if (weight == 0) {
+        assertThat(canary).as("no canary pod behind the Service at weight 0: %s", t).isZero();
+      }
+    }
+    assertThat(ticks).anySatisfy(t -> assertThat(t.path("pods").asText()).isEqualTo("4 primary / 4 canary pods"));
+  }
+
+  /** The default provider (Gateway API) and the replica-ratio router, whose lines show the pods. */
+  @ParameterizedTest
+  @ValueSource(strings = {"default", "kubernetes"})
+  void withoutPrometheusTheChecksReadTheSimulatorAndTheTerminalDrawsEachTick(String provider) throws Exception {
+    DemoRun run = provider.equals("default")
+        ? DemoRun.run(dir.resolve("report.html"), "--interval", "1s", "--no-prometheus")
+        : DemoRun.run(dir.resolve("report.html"), "--provider", provider, "--interval", "1s", "--no-prometheus");
 
     assertThat(run.exitCode()).as(run.toString()).isZero();
     assertThat(run.out()).contains("metrics: --no-prometheus given; the checks read the simulator directly")
-        .contains("on an embedded Kubernetes API (fabric8 mock server");
+        .contains((provider.equals("default") ? "gatewayapi" : provider)
+            + " canary podinfo.test on an embedded Kubernetes API (fabric8 mock server");
+    String pods = provider.equals("kubernetes") ? "4 primary / 4 canary pods\\s+" : "";
     List<String> lines = run.out().lines().collect(Collectors.toList());
-    assertThat(lines).anySatisfy(l -> assertThat(l)
-        .matches("\\s*\\d+\\.\\ds  Progressing\\s+\\[##########\\.{10}]  50%  success (99|100)\\.\\d\\d%\\s+latency \\d+ms\\s+failed checks 0"));
+    assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\s*\\d+\\.\\ds  Progressing\\s+\\[##########\\.{10}]  50%  "
+        + pods + "success (99|100)\\.\\d\\d%\\s+latency \\d+ms\\s+failed checks 0"));
     assertThat(lines).anySatisfy(l -> assertThat(l).matches("\\s*\\d+\\.\\ds  Succeeded .*"));
     int events = lines.indexOf("Events:");
     int summary = lines.indexOf("Summary:");
@@ -124,7 +188,8 @@ class DemoRunTest {
     assertThat(both.exitCode()).isEqualTo(Demo.EXIT_USAGE);
     assertThat(both.err()).startsWith("error: --fail and --fail-at are exclusive");
     DemoRun provider = DemoRun.run(dir.resolve("r.html"), "--provider", "linkerd");
-    assertThat(provider.err()).startsWith("error: --provider must be one of istio, traefik, nginx").contains("got linkerd");
+    assertThat(provider.err()).startsWith("error: --provider must be one of gatewayapi, istio, traefik, nginx, kubernetes")
+        .contains("got linkerd");
     DemoRun interval = DemoRun.run(dir.resolve("r.html"), "--interval", "fast");
     assertThat(interval.err()).startsWith("error: --interval must be a duration").contains("got fast");
     DemoRun kubeconfig = DemoRun.run(dir.resolve("r.html"), "--kubeconfig", "/nonexistent");
@@ -164,7 +229,7 @@ class DemoRunTest {
         metadata:
           name: podinfo
         spec:
-          provider: kubernetes
+          provider: gatewayapi:v1beta1
           targetRef:
             apiVersion: apps/v1
             kind: Deployment
@@ -175,7 +240,7 @@ class DemoRunTest {
     DemoRun unsupported = DemoRun.run(dir.resolve("r.html"), "--canary", canary.toString());
     assertThat(unsupported.exitCode()).as(unsupported.toString()).isEqualTo(Demo.EXIT_USAGE);
     assertThat(unsupported.err()).as("a provider the library has and the demo does not run yet")
-        .contains("spec.provider: the demo runs istio, traefik, nginx", "got kubernetes");
+        .contains("spec.provider: the demo runs gatewayapi, istio, traefik, nginx, kubernetes", "got gatewayapi:v1beta1");
   }
 
   /**

@@ -37,7 +37,8 @@ class KubeconfigDemoTest {
         .withGroup("flagger.app").withVersion("v1beta1").withKind("Canary").withPlural("canaries")
         .withScope("Namespaced").withName("canaries.flagger.app").withStatusSubresource(true).build());
     DemoTarget target = new DemoTarget("test", "podinfo", "podinfo", 9898, "podinfo");
-    client.resource(client.getKubernetesSerialization().unmarshal(Demo.deployment(target), Deployment.class)).create();
+    client.resource(client.getKubernetesSerialization().unmarshal(Demo.deployment(target, DemoProvider.of("traefik")),
+        Deployment.class)).create();
     client.genericKubernetesResources(Demo.CANARIES).inNamespace("test").resource(client.getKubernetesSerialization()
         .unmarshal(Demo.defaultCanary(DemoProvider.of("traefik"), java.time.Duration.ofSeconds(30)),
             GenericKubernetesResource.class)).create();

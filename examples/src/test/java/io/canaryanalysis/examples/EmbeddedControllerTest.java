@@ -27,7 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The example's wiring ({@link EmbeddedController#controller}) against fabric8's mock API server:
+ * The example's wiring ({@link EmbeddedController#wire}) against fabric8's mock API server:
  * a podinfo Deployment and a Traefik Canary are initialized through every real component. The
  * test plays the Deployment controller (the primary's rollout completes) and the clock.
  */
@@ -143,6 +143,13 @@ class EmbeddedControllerTest {
               .contains("New Deployment detected, initialization completed.").contains("general"))
           .anySatisfy(body -> assertThat(body).contains(
               "Metric provider failed, the metrics server for request-success-rate is not answering"));
+      // The AlertProvider came from the informer cache: no tick or alert sent a GET for it.
+      List<String> requests = new java.util.ArrayList<>();
+      for (var r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+          r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        requests.add(r.getMethod() + " " + r.getPath());
+      }
+      assertThat(requests).isNotEmpty().noneMatch(r -> r.startsWith("GET ") && r.contains("/alertproviders/"));
     } finally {
       receiver.stop(0);
     }
@@ -174,8 +181,9 @@ class EmbeddedControllerTest {
       assertThat(canary).contains("treshold");
       client.genericKubernetesResources(CANARIES).inNamespace(NAMESPACE).resource(
           client.getKubernetesSerialization().unmarshal(canary, GenericKubernetesResource.class)).create();
-      CanaryController controller = EmbeddedController.controller(client, new EmbeddedController.Settings(
+      wiring = EmbeddedController.wire(client, new EmbeddedController.Settings(
           "http://127.0.0.1:9", NAMESPACE, null, "test"), (InstantSource) now::get);
+      CanaryController controller = wiring.controller();
       for (int i = 0; i < 10; i++) {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> controller.reconcile(NAMESPACE, "podinfo"))
             .isInstanceOf(io.canaryanalysis.manifest.ManifestException.class);
@@ -189,13 +197,6 @@ class EmbeddedControllerTest {
       assertThat(slack).singleElement().satisfies(body -> assertThat(body)
           .contains("Canary spec is invalid: spec.analysis.treshold").contains("\"color\":\"danger\"")
           .contains("deployments"));
-      // The AlertProvider came from the informer cache: no tick or alert sent a GET for it.
-      List<String> requests = new java.util.ArrayList<>();
-      for (var r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
-          r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
-        requests.add(r.getMethod() + " " + r.getPath());
-      }
-      assertThat(requests).isNotEmpty().noneMatch(r -> r.startsWith("GET ") && r.contains("/alertproviders/"));
     } finally {
       receiver.stop(0);
     }

@@ -99,7 +99,8 @@ public record CanaryStatus(
       CapacityWait capacityWait, String effectiveSplit) {
     this(phase, canaryWeight, failedChecks, iterations, lastAppliedSpec, lastPromotedSpec,
         trackedConfigs, lastTransitionTime, conditions, lastFailure, lastAnalysisTime, notReadySince,
-        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, capacityWait, effectiveSplit, null);
+        preRolloutPassed, mirrored, pendingPostRollout, decision, checks, capacityWait, effectiveSplit,
+        null);
   }
 
   /** The form without {@code capacityWait} and {@code effectiveSplit}. */
@@ -195,15 +196,12 @@ public record CanaryStatus(
     private List<CheckStatus> checks = List.of();
     private CapacityWait capacityWait;
     private String effectiveSplit;
+    private List<Incident> incidents = List.of();
 
     private Builder() {}
 
     public Builder capacityWait(CapacityWait capacityWait) {
       this.capacityWait = capacityWait;
-      return this;
-    }
-
-    public Builder effectiveSplit(String effectiveSplit) {
       return this;
     }
 

@@ -179,12 +179,22 @@ class CanaryControllerLeaderElectionTest {
   }
 
   /** Plays another replica: writes itself into the Lease, renewed now, for {@code seconds}. */
+  /** Rewrites the Lease as another holder would; retried when it races the controller's renewal (409). */
   private void takeLease(String identity, int seconds) {
-    client.resources(Lease.class).inNamespace(NAMESPACE).withName(LEASE).edit(lease -> {
-      lease.getSpec().setHolderIdentity(identity);
-      lease.getSpec().setLeaseDurationSeconds(seconds);
-      return lease;
-    });
+    for (int attempt = 1; ; attempt++) {
+      try {
+        client.resources(Lease.class).inNamespace(NAMESPACE).withName(LEASE).edit(lease -> {
+          lease.getSpec().setHolderIdentity(identity);
+          lease.getSpec().setLeaseDurationSeconds(seconds);
+          return lease;
+        });
+        return;
+      } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt == 20) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Counts the ticks of one controller: the engine reconciles the router on every tick. */

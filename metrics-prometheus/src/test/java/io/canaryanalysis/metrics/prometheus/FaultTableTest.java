@@ -120,8 +120,19 @@ class FaultTableTest {
 
   /** One tick at the promotion point with a template metric on {@code prometheus} and {@code hooks}. */
   private TickReport tick(String prometheus, List<Webhook> hooks, HttpWebhookCaller caller) {
+    return tick(prometheus, hooks, caller, GENEROUS_TIMEOUT);
+  }
+
+  /**
+   * The Prometheus timeout of every case but the slow one: long enough that a machine under load
+   * reaches the fault under test (a 2 MiB answer, a bomb) before the clock runs out.
+   */
+  private static final Duration GENEROUS_TIMEOUT = Duration.ofSeconds(10);
+
+  private TickReport tick(String prometheus, List<Webhook> hooks, HttpWebhookCaller caller,
+      Duration prometheusTimeout) {
     PrometheusProviderFactory factory = new PrometheusProviderFactory(SecretResolver.none(),
-        Duration.ofMillis(500), LIMIT);
+        prometheusTimeout, LIMIT);
     MetricTemplate template = new MetricTemplate("errors", "test",
         MetricTemplateProvider.prometheus(prometheus), "sum(errors)");
     AnalysisEngine engine = AnalysisEngine.builder()
@@ -157,8 +168,12 @@ class FaultTableTest {
   }
 
   private TickReport prometheusFault(String prometheus) {
+    return prometheusFault(prometheus, GENEROUS_TIMEOUT);
+  }
+
+  private TickReport prometheusFault(String prometheus, Duration timeout) {
     try (HttpWebhookCaller caller = HttpWebhookCaller.create()) {
-      return tick(prometheus, List.of(), caller);
+      return tick(prometheus, List.of(), caller, timeout);
     }
   }
 
@@ -199,7 +214,7 @@ class FaultTableTest {
   void prometheusSlow() {
     WIREMOCK.stubFor(any(anyUrl()).willReturn(okJson(ONE).withFixedDelay(3_000)));
 
-    assertHalted(prometheusFault(WIREMOCK.baseUrl()), "timed out after 500ms");
+    assertHalted(prometheusFault(WIREMOCK.baseUrl(), Duration.ofMillis(500)), "timed out after 500ms");
   }
 
   @Test

@@ -117,7 +117,10 @@ final class MetricCalls {
   private static final String[] JUDGE_SERIES = {JudgeSpec.CANARY_ERRORS, JudgeSpec.CANARY_REQUESTS,
       JudgeSpec.PRIMARY_ERRORS, JudgeSpec.PRIMARY_REQUESTS};
 
-  /** The judge's four counts, from its own series or the router's builtin ones; the first failure wins. */
+  /**
+   * The judge's four counts, from its own series or the router's builtin ones, on the canary's
+   * {@code spec.metricsServer} when it names one; the first failure wins.
+   */
   private MetricOutcome evaluateJudge(MetricCheck check) {
     JudgeSpec judge = check.judge();
     if (judge.isLatency()) {
@@ -126,7 +129,13 @@ final class MetricCalls {
     String[] custom = {judge.canaryErrors(), judge.canaryRequests(), judge.primaryErrors(),
         judge.primaryRequests()};
     String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
-    if (metrics.defaultProvider() == null) {
+    MetricProvider provider;
+    try {
+      provider = defaultProvider();
+    } catch (RuntimeException e) {
+      return new MetricOutcome.SetupError(failedPrefix + "spec.metricsServer: " + e.getMessage());
+    }
+    if (provider == null) {
       return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
     }
     long[] counts = new long[4];
@@ -146,7 +155,7 @@ final class MetricCalls {
       } catch (IllegalArgumentException e) {
         return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
       }
-      MetricResult result = ((MetricOutcome.Measured) run(metrics.defaultProvider(), query,
+      MetricResult result = ((MetricOutcome.Measured) run(provider, query,
           check.toBuilder().aggregation(SeriesAggregation.SUM).build())).result();
       if (result instanceof MetricResult.Failed) {
         return new MetricOutcome.Measured(MetricResult.failed(JUDGE_SERIES[i] + ": "
@@ -164,11 +173,19 @@ final class MetricCalls {
     return new MetricOutcome.Counts(counts[0], counts[1], counts[2], counts[3]);
   }
 
-  /** A latency judge's two histograms; a side without series is an empty one. */
+  /**
+   * A latency judge's two histograms, from the canary's {@code spec.metricsServer} when it names one
+   * (as builtin metrics); a side without series is an empty one.
+   */
   private MetricOutcome evaluateLatencyJudge(MetricCheck check) {
     JudgeSpec judge = check.judge();
     String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
-    MetricProvider provider = metrics.defaultProvider();
+    MetricProvider provider;
+    try {
+      provider = defaultProvider();
+    } catch (RuntimeException e) {
+      return new MetricOutcome.SetupError(failedPrefix + "spec.metricsServer: " + e.getMessage());
+    }
     if (provider == null) {
       return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
     }

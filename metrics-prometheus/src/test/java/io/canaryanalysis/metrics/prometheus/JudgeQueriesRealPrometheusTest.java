@@ -242,10 +242,19 @@ class JudgeQueriesRealPrometheusTest {
   }
 
   private static Canary canary(String namespace) {
-    MetricCheck latency = MetricCheck.builder("latency").judge(JudgeSpec.latency(0.01)).build();
+    return canary(namespace, null);
+  }
+
+  private static Canary canary(String namespace, String metricsServer) {
+    return canary(namespace, metricsServer, JudgeSpec.latency(0.01));
+  }
+
+  private static Canary canary(String namespace, String metricsServer, JudgeSpec judge) {
+    MetricCheck latency = MetricCheck.builder("latency").judge(judge).build();
     CanarySpec spec = CanarySpec.builder()
         .deployment("podinfo")
         .service(CanaryService.ofPort(9898))
+        .metricsServer(metricsServer)
         .analysis(Analysis.builder().interval(Duration.ofMinutes(1)).threshold(2).stepWeights(List.of(25))
             .metrics(List.of(latency)).build())
         .build();
@@ -254,6 +263,10 @@ class JudgeQueriesRealPrometheusTest {
 
   /** Runs the real engine with Istio's builtin histograms, ticks a minute apart, until the run settles. */
   private static CanaryStatus run(Canary canary, List<String> events) {
+    return run(canary, events, PROMETHEUS.baseUrl());
+  }
+
+  private static CanaryStatus run(Canary canary, List<String> events, String engineServer) {
     AtomicReference<Instant> now = new AtomicReference<>(T0.plus(Duration.ofMinutes(5)));
     AtomicReference<String> revision = new AtomicReference<>("r1");
     AtomicReference<TrafficSplit> routes = new AtomicReference<>(TrafficSplit.ALL_PRIMARY);
@@ -261,7 +274,7 @@ class JudgeQueriesRealPrometheusTest {
         .router(new MemoryRouter(routes))
         .workload(new ReadyWorkload(revision))
         .statusStore((c, next) -> Optional.of("1"))
-        .metrics(PrometheusMetrics.backend(PROMETHEUS.baseUrl(), (namespace, name) -> Optional.empty()))
+        .metrics(PrometheusMetrics.backend(engineServer, (namespace, name) -> Optional.empty()))
         .clock((InstantSource) now::get)
         .build();
     CanaryStatus status = CanaryStatus.initial();
@@ -292,6 +305,28 @@ class JudgeQueriesRealPrometheusTest {
     LatencyEvidence latency = status.check("latency").orElseThrow().judge().latency();
     assertThat(latency.bounds()).containsExactly(5.0, 10.0, 25.0, 50.0, 100.0, 250.0);
     assertThat(latency.canaryP99()).isGreaterThan(latency.primaryP99());
+  }
+
+  @Test
+  void theLatencyJudgeReadsTheCanarysOwnMetricsServer() {
+    List<String> events = new ArrayList<>();
+    // The engine's server is unreachable; the canary names the real one, as builtin metrics do.
+    CanaryStatus status = run(canary("slow", PROMETHEUS.baseUrl()), events, "http://127.0.0.1:1");
+
+    assertThat(status.phase()).as(String.join("\n", events)).isEqualTo(CanaryPhase.FAILED);
+    assertThat(status.lastFailure().kind()).isEqualTo(CheckKind.JUDGE);
+  }
+
+  @Test
+  void theErrorJudgeReadsTheCanarysOwnMetricsServerToo() {
+    List<String> events = new ArrayList<>();
+    // In namespace slow the canary fails 2% of requests, the primary 0.4%.
+    CanaryStatus status = run(canary("slow", PROMETHEUS.baseUrl(), JudgeSpec.alpha(0.01)), events,
+        "http://127.0.0.1:1");
+
+    assertThat(status.phase()).as(String.join("\n", events)).isEqualTo(CanaryPhase.FAILED);
+    assertThat(status.lastFailure().kind()).isEqualTo(CheckKind.JUDGE);
+    assertThat(status.lastFailure().message()).contains("canary error rate higher than primary's");
   }
 
   @Test

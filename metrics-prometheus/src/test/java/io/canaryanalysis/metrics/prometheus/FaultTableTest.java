@@ -332,7 +332,10 @@ class FaultTableTest {
       // The tick promoted although its event receiver never answers; extra events were dropped.
       assertThat(report.status().phase()).isEqualTo(CanaryPhase.PROMOTING);
       assertThat(report.events()).isNotEmpty();
-      assertThat(caller.droppedEvents()).isEqualTo(Math.max(0, report.events().size() - 2));
+      // One event in flight on the event thread and one queued, or (when the thread has not taken
+      // the first yet on a loaded machine) only one queued: every other event was dropped.
+      int emitted = report.events().size();
+      assertThat(caller.droppedEvents()).isBetween((long) Math.max(0, emitted - 2), (long) Math.max(0, emitted - 1));
       caller.close(Duration.ofMillis(50));
     } finally {
       for (Socket s : held) {

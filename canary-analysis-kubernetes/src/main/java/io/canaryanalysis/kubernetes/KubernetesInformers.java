@@ -91,8 +91,9 @@ public final class KubernetesInformers implements AutoCloseable {
   /** Whether the API server serves {@code keda.sh/v1alpha1} (discovery, which every client may read). */
   private static boolean kedaInstalled(KubernetesClient client) {
     try {
-      return client.getApiGroup("keda.sh") != null
-          && client.getApiGroup("keda.sh").getVersions().stream().anyMatch(v -> "v1alpha1".equals(v.getVersion()));
+      io.fabric8.kubernetes.api.model.APIGroup keda = client.getApiGroup("keda.sh");
+      return keda != null && keda.getVersions() != null
+          && keda.getVersions().stream().anyMatch(v -> "v1alpha1".equals(v.getVersion()));
     } catch (KubernetesClientException e) {
       LOG.debug("API discovery for keda.sh failed, not caching ScaledObjects: {}", e.getMessage());
       return false;

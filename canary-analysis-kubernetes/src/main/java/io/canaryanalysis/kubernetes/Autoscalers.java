@@ -403,13 +403,9 @@ final class Autoscalers {
     return so;
   }
 
+  /** From the informer cache when ScaledObjects are cached, else a GET. */
   private GenericKubernetesResource getScaledObject(Canary canary, String name) {
-    try {
-      return calls.client().genericKubernetesResources(SCALED_OBJECTS)
-          .inNamespace(canary.namespace()).withName(name).get();
-    } catch (KubernetesClientException e) {
-      throw KubeCalls.failure("ScaledObject " + KubeCalls.key(name, canary.namespace()), "get", e);
-    }
+    return calls.scaledObject(canary.namespace(), name, false);
   }
 
   @SuppressWarnings("unchecked")
@@ -539,13 +535,14 @@ final class Autoscalers {
     String what = "ScaledObject " + KubeCalls.key(name, canary.namespace());
     var resources = calls.client().genericKubernetesResources(SCALED_OBJECTS).inNamespace(canary.namespace());
     for (int attempt = 0; ; attempt++) {
-      GenericKubernetesResource current = getScaledObject(canary, name);
+      // The first attempt may decide from the cache; after a conflict the cache lags: read live.
+      GenericKubernetesResource current = calls.scaledObject(canary.namespace(), name, attempt > 0);
       try {
         if (current == null) {
           if (!mayCreate) {
             throw new ProviderException(what + " (spec.autoscalerRef) not found", true);
           }
-          resources.resource(create.get()).create();
+          calls.written(resources.resource(create.get()).create());
           LOG.info("Created {} for canary {}", what, canary.key());
           return;
         }
@@ -553,7 +550,7 @@ final class Autoscalers {
         if (!change.test(copy)) {
           return;
         }
-        resources.resource(copy).update();
+        calls.written(resources.resource(copy).update());
         LOG.info("Updated {} for canary {}", what, canary.key());
         return;
       } catch (KubernetesClientException e) {

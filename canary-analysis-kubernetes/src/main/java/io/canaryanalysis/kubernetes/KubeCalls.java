@@ -56,6 +56,21 @@ final class KubeCalls {
     return live(type, namespace, name, what);
   }
 
+  /**
+   * A KEDA ScaledObject, or null when it does not exist: from the informer cache when ScaledObjects
+   * are cached there, else a GET.
+   */
+  io.fabric8.kubernetes.api.model.GenericKubernetesResource scaledObject(String namespace, String name, boolean live) {
+    if (!live && informers != null && informers.cachesScaledObjects(namespace)) {
+      return informers.scaledObject(namespace, name);
+    }
+    try {
+      return client.genericKubernetesResources(Autoscalers.SCALED_OBJECTS).inNamespace(namespace).withName(name).get();
+    } catch (KubernetesClientException e) {
+      throw failure("ScaledObject " + key(name, namespace), "get", e);
+    }
+  }
+
   /** A GET, whatever is cached. */
   <T extends HasMetadata> T live(Class<T> type, String namespace, String name, String what) {
     try {

@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -26,8 +27,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Informer caches (fabric8 {@link SharedIndexInformer}s, one per kind, of one namespace or all)
  * of the objects a tick reads: Canaries, MetricTemplates, AlertProviders, Deployments, Services,
- * ConfigMaps and Secrets. Given to {@link DeploymentWorkload.Builder#informers}, {@link CanaryResources#create(KubernetesClient, KubernetesInformers)},
- * {@link KubernetesEventSink.Builder#informers}, {@link KubernetesMetricTemplates#create(KubernetesClient, KubernetesInformers)}
+ * ConfigMaps, Secrets, HorizontalPodAutoscalers ({@code autoscaling/v2}) and, when KEDA's CRD is
+ * installed, ScaledObjects. Given to {@link DeploymentWorkload.Builder#informers}, {@link CanaryResources#create(KubernetesClient, KubernetesInformers)},
+ * {@link KubernetesEventSink.Builder#informers}, {@link KubernetesRouter.Builder#informers},
+ * {@link KubernetesMetricTemplates#create(KubernetesClient, KubernetesInformers)}
  * and {@link CanaryController.Builder#informers}, every read of a tick comes from memory instead
  * of a GET, and the controller ticks a canary as soon as its Canary, target or tracked config
  * changes.
@@ -49,6 +52,7 @@ public final class KubernetesInformers implements AutoCloseable {
   private final SharedIndexInformer<GenericKubernetesResource> canaries;
   private final SharedIndexInformer<GenericKubernetesResource> metricTemplates;
   private final SharedIndexInformer<GenericKubernetesResource> alertProviders;
+  private final SharedIndexInformer<GenericKubernetesResource> scaledObjects;
   private final Map<String, Written> written = new ConcurrentHashMap<>();
 
   /** An object this process wrote, and when. */
@@ -66,6 +70,12 @@ public final class KubernetesInformers implements AutoCloseable {
     if (b.secrets) {
       typed.put(Secret.class, informer(client.resources(Secret.class), resync));
     }
+    if (b.autoscalers) {
+      typed.put(HorizontalPodAutoscaler.class, informer(client.resources(HorizontalPodAutoscaler.class), resync));
+    }
+    boolean keda = b.scaledObjects != null ? b.scaledObjects : b.autoscalers && kedaInstalled(client);
+    this.scaledObjects = keda
+        ? informer(client.genericKubernetesResources(Autoscalers.SCALED_OBJECTS), resync) : null;
     this.canaries = informer(client.genericKubernetesResources(FlaggerKinds.CANARY), resync);
     this.metricTemplates = b.metricTemplates
         ? informer(client.genericKubernetesResources(FlaggerKinds.METRIC_TEMPLATE), resync) : null;
@@ -73,6 +83,21 @@ public final class KubernetesInformers implements AutoCloseable {
         ? informer(client.genericKubernetesResources(FlaggerKinds.ALERT_PROVIDER), resync) : null;
     typed.forEach((type, informer) -> addForget(informer, type.getSimpleName()));
     canaries.addEventHandler(new Forget<>("Canary"));
+    if (scaledObjects != null) {
+      scaledObjects.addEventHandler(new Forget<>(Autoscalers.SCALED_OBJECT));
+    }
+  }
+
+  /** Whether the API server serves {@code keda.sh/v1alpha1} (discovery, which every client may read). */
+  private static boolean kedaInstalled(KubernetesClient client) {
+    try {
+      io.fabric8.kubernetes.api.model.APIGroup keda = client.getApiGroup("keda.sh");
+      return keda != null && keda.getVersions() != null
+          && keda.getVersions().stream().anyMatch(v -> "v1alpha1".equals(v.getVersion()));
+    } catch (KubernetesClientException e) {
+      LOG.debug("API discovery for keda.sh failed, not caching ScaledObjects: {}", e.getMessage());
+      return false;
+    }
   }
 
   @SuppressWarnings({"unchecked", "rawtypes"})
@@ -125,6 +150,8 @@ public final class KubernetesInformers implements AutoCloseable {
     private boolean secrets = true;
     private boolean metricTemplates = true;
     private boolean alertProviders = true;
+    private boolean autoscalers = true;
+    private Boolean scaledObjects;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
@@ -160,6 +187,25 @@ public final class KubernetesInformers implements AutoCloseable {
      */
     public Builder secrets(boolean secrets) {
       this.secrets = secrets;
+      return this;
+    }
+
+    /**
+     * Whether HorizontalPodAutoscalers are cached (for {@code autoscalerRef}), and KEDA
+     * ScaledObjects when the API server serves {@code keda.sh/v1alpha1}; default true (needs list
+     * and watch on them). Without, each tick of a canary with an autoscaler GETs it.
+     */
+    public Builder autoscalers(boolean autoscalers) {
+      this.autoscalers = autoscalers;
+      return this;
+    }
+
+    /**
+     * Whether KEDA ScaledObjects are cached, overriding the discovery of {@link #autoscalers}: true
+     * caches them (the CRD must exist, or {@link #start()} fails), false never does.
+     */
+    public Builder scaledObjects(boolean scaledObjects) {
+      this.scaledObjects = scaledObjects;
       return this;
     }
 
@@ -229,6 +275,9 @@ public final class KubernetesInformers implements AutoCloseable {
     if (alertProviders != null) {
       all.add(alertProviders);
     }
+    if (scaledObjects != null) {
+      all.add(scaledObjects);
+    }
     return all;
   }
 
@@ -261,6 +310,16 @@ public final class KubernetesInformers implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /** Whether ScaledObjects of {@code namespace} are cached (see {@link #scaledObject}). */
+  boolean cachesScaledObjects(String namespace) {
+    return scaledObjects != null && covers(namespace);
+  }
+
+  /** The cached ScaledObject (or the newer one this process wrote), null when it does not exist. */
+  GenericKubernetesResource scaledObject(String namespace, String name) {
+    return newest(Autoscalers.SCALED_OBJECT, namespace, name, scaledObjects.getStore().getByKey(namespace + "/" + name));
   }
 
   /** Null when MetricTemplates are not cached (the caller reads them itself). */

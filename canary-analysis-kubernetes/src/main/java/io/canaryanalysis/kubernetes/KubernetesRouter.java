@@ -57,7 +57,7 @@ public final class KubernetesRouter implements TrafficRouter {
   private final int maxCanaryReplicas;
 
   private KubernetesRouter(Builder b) {
-    this.calls = new KubeCalls(b.client, b.maxConflictRetries);
+    this.calls = new KubeCalls(b.client, b.maxConflictRetries, b.informers);
     this.services = new GeneratedServices(calls);
     this.selectorLabels = List.copyOf(b.selectorLabels);
     this.maxCanaryReplicas = b.maxCanaryReplicas;
@@ -78,9 +78,20 @@ public final class KubernetesRouter implements TrafficRouter {
     private List<String> selectorLabels = DeploymentWorkload.DEFAULT_SELECTOR_LABELS;
     private int maxCanaryReplicas = 100;
     private int maxConflictRetries = 4;
+    private KubernetesInformers informers;
 
     private Builder(KubernetesClient client) {
       this.client = Objects.requireNonNull(client, "client");
+    }
+
+    /**
+     * Read Services and Deployments (the apex selector, the replica counts of
+     * {@link KubernetesRouter#describeSplit}) from these caches instead of a GET per call; a write
+     * still reads live after a conflict.
+     */
+    public Builder informers(KubernetesInformers informers) {
+      this.informers = Objects.requireNonNull(informers, "informers");
+      return this;
     }
 
     /** Selector labels in order of preference, as given to the {@link DeploymentWorkload}. */

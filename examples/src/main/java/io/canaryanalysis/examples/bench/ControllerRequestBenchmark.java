@@ -12,6 +12,9 @@ import io.canaryanalysis.kubernetes.CanaryResources;
 import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesInformers;
+import io.canaryanalysis.kubernetes.KubernetesRouter;
+import io.canaryanalysis.api.TrafficRouter;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscalerBuilder;
 import io.canaryanalysis.providers.istio.IstioRouter;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -43,7 +46,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * a new image analysed in 10% steps to 50%, promotion, idle ticks), with plain GETs ({@code live})
  * and with informer caches ({@code informers}) side by side. Time is virtual (one round of ticks
  * is one 10 s interval); the harness plays the Deployment controller on a client of its own,
- * which is not counted. Usage: {@code ControllerRequestBenchmark [canaries] [live|informers|both]}.
+ * which is not counted. The variant {@code hpa} gives every target a HorizontalPodAutoscaler
+ * ({@code autoscalerRef}), {@code kubernetes} routes with the replica-ratio {@link KubernetesRouter}
+ * instead of Istio. Usage:
+ * {@code ControllerRequestBenchmark [canaries] [live|informers|both] [istio|hpa|kubernetes]}.
  */
 public final class ControllerRequestBenchmark {
   static final String NAMESPACE = "bench";
@@ -58,14 +64,18 @@ public final class ControllerRequestBenchmark {
     QUIET_MOCK_SERVER.setLevel(java.util.logging.Level.WARNING);
     int canaries = args.length > 0 ? Integer.parseInt(args[0]) : 20;
     String modes = args.length > 1 ? args[1] : "both";
+    String variant = args.length > 2 ? args[2] : "istio";
+    if (!List.of("istio", "hpa", "kubernetes").contains(variant)) {
+      throw new IllegalArgumentException("variant must be istio, hpa or kubernetes, got " + variant);
+    }
     List<Result> results = new ArrayList<>();
     if (!"informers".equals(modes)) {
-      results.add(run(canaries, false));
+      results.add(run(canaries, false, variant));
     }
     if (!"live".equals(modes)) {
-      results.add(run(canaries, true));
+      results.add(run(canaries, true, variant));
     }
-    print(canaries, results);
+    print(canaries, variant, results);
   }
 
   /** Requests per tick by phase bucket, and by verb and kind. */
@@ -73,6 +83,10 @@ public final class ControllerRequestBenchmark {
       double lifecycle, long startup) {}
 
   static Result run(int n, boolean informers) throws Exception {
+    return run(n, informers, "istio");
+  }
+
+  static Result run(int n, boolean informers, String variant) throws Exception {
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(),
         new HashMap<>(), new KubernetesCrudDispatcher(List.of()), false);
     server.init();
@@ -82,16 +96,25 @@ public final class ControllerRequestBenchmark {
             h -> h.addOrReplaceInterceptor("count", counter)))) {
       expectCrds(server);
       for (int i = 0; i < n; i++) {
-        create(harness, i);
+        create(harness, i, variant);
       }
       AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
       KubernetesInformers caches = informers
           ? KubernetesInformers.builder(client).namespace(NAMESPACE).start() : null;
-      IstioRouter.Builder routerBuilder = IstioRouter.builder(client);
-      if (informers) {
-        routerBuilder.informers(NAMESPACE);
+      TrafficRouter router;
+      if (variant.equals("kubernetes")) {
+        KubernetesRouter.Builder kube = KubernetesRouter.builder(client);
+        if (informers) {
+          kube.informers(caches);
+        }
+        router = kube.build();
+      } else {
+        IstioRouter.Builder routerBuilder = IstioRouter.builder(client);
+        if (informers) {
+          routerBuilder.informers(NAMESPACE);
+        }
+        router = routerBuilder.build();
       }
-      IstioRouter router = routerBuilder.build();
       DeploymentWorkload.Builder workload = DeploymentWorkload.builder(client);
       KubernetesEventSink.Builder events = KubernetesEventSink.builder(client);
       CanaryResources store = informers ? CanaryResources.create(client, caches) : CanaryResources.create(client);
@@ -179,7 +202,9 @@ public final class ControllerRequestBenchmark {
         byKind.put(bucket, kinds);
       });
       controller.close();
-      router.close();
+      if (router instanceof AutoCloseable closeable) {
+        closeable.close();
+      }
       if (caches != null) {
         caches.close();
       }
@@ -229,14 +254,33 @@ public final class ControllerRequestBenchmark {
   }
 
   static void create(KubernetesClient client, int i) {
+    create(client, i, "istio");
+  }
+
+  static void create(KubernetesClient client, int i, String variant) {
     String name = name(i);
+    if (variant.equals("hpa")) {
+      client.resource(new HorizontalPodAutoscalerBuilder().withNewMetadata().withName(name)
+          .withNamespace(NAMESPACE).endMetadata().withNewSpec().withNewScaleTargetRef()
+          .withApiVersion("apps/v1").withKind("Deployment").withName(name).endScaleTargetRef()
+          .withMinReplicas(2).withMaxReplicas(4).addNewMetric().withType("Resource").withNewResource()
+          .withName("cpu").withNewTarget().withType("Utilization").withAverageUtilization(80).endTarget()
+          .endResource().endMetric().endSpec().build()).create();
+    }
+    String autoscaler = variant.equals("hpa") ? """
+          autoscalerRef:
+            apiVersion: autoscaling/v2
+            kind: HorizontalPodAutoscaler
+            name: %s
+        """.formatted(name) : "";
     client.resource(new ConfigMapBuilder().withNewMetadata().withName(name + "-env")
         .withNamespace(NAMESPACE).endMetadata().withData(Map.of("color", "blue")).build()).create();
     client.resource(new DeploymentBuilder()
         .withNewMetadata().withName(name).withNamespace(NAMESPACE).endMetadata()
         .withNewSpec().withReplicas(2)
         .withNewSelector().withMatchLabels(Map.of("app", name)).endSelector()
-        .withNewTemplate().withNewMetadata().withLabels(Map.of("app", name)).endMetadata()
+        .withNewTemplate().withNewMetadata().withLabels(variant.equals("kubernetes")
+            ? Map.of("app", name, KubernetesRouter.TRAFFIC_LABEL, name) : Map.of("app", name)).endMetadata()
         .withNewSpec().addNewContainer().withName("app").withImage("ghcr.io/stefanprodan/podinfo:6.0.0")
         .addNewPort().withName("http").withContainerPort(9898).endPort()
         .addNewEnv().withName("COLOR").withNewValueFrom().withNewConfigMapKeyRef()
@@ -249,12 +293,12 @@ public final class ControllerRequestBenchmark {
           name: %s
           namespace: %s
         spec:
-          provider: istio
+          provider: %s
           targetRef:
             apiVersion: apps/v1
             kind: Deployment
             name: %s
-          service:
+        %s  service:
             port: 9898
           analysis:
             interval: 10s
@@ -266,7 +310,8 @@ public final class ControllerRequestBenchmark {
                 interval: 1m
                 thresholdRange:
                   min: 99
-        """.formatted(name, NAMESPACE, name), GenericKubernetesResource.class);
+        """.formatted(name, NAMESPACE, variant.equals("kubernetes") ? "kubernetes" : "istio", name, autoscaler),
+        GenericKubernetesResource.class);
     client.genericKubernetesResources("flagger.app/v1beta1", "Canary").inNamespace(NAMESPACE)
         .resource(canary).create();
   }
@@ -296,8 +341,13 @@ public final class ControllerRequestBenchmark {
     });
   }
 
-  private static void print(int n, List<Result> results) {
-    System.out.printf("API requests per canary tick, %d canaries, Istio router, mock API server (CRUD)%n%n", n);
+  private static void print(int n, String variant, List<Result> results) {
+    System.out.printf("API requests per canary tick, %d canaries, %s, mock API server (CRUD)%n%n", n,
+        switch (variant) {
+          case "hpa" -> "Istio router, targets with an HPA";
+          case "kubernetes" -> "kubernetes (replica-ratio) router";
+          default -> "Istio router";
+        });
     StringBuilder header = new StringBuilder(String.format("%-16s", "phase (ticks)"));
     for (Result r : results) {
       header.append(String.format(" %12s", r.mode()));

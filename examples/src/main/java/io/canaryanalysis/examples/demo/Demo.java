@@ -15,7 +15,6 @@ import io.canaryanalysis.kubernetes.CanaryResources;
 import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
-import io.canaryanalysis.kubernetes.KubernetesRouter;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
 import io.canaryanalysis.manifest.CanaryManifests;
 import io.canaryanalysis.manifest.ManifestException;
@@ -350,7 +349,8 @@ public final class Demo {
     if (!provider.kind().equals("gatewayapi")) {
       return "Flagger's builtin PromQL";
     }
-    return new GatewayApiBuiltinQueries(gatewayImplementation).whyNone().map(why -> "no builtin PromQL: " + why)
+    return new GatewayApiBuiltinQueries(gatewayImplementation).whyNone()
+        .map(why -> "Flagger's app-level builtin PromQL for Gateway API: " + why)
         .orElse("the builtin PromQL for Gateway API on " + gatewayImplementation);
   }
 
@@ -521,27 +521,9 @@ public final class Demo {
   }
 
   /**
-   * Flagger's query for {@code provider: kubernetes} ({@code pkg/metrics/observers/http.go}): the
-   * application's own {@code http_request_duration_seconds}, by pod. This library has no builtin
-   * for that provider, so the demo's Canary carries it inline (the duration times 1000: in ms).
-   */
-  static final String POD_SUCCESS_RATE = """
-      sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",
-            kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)", status!~"5.*"}[{{ interval }}]))
-      /
-      sum(rate(http_request_duration_seconds_count{kubernetes_namespace="{{ namespace }}",
-            kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) * 100
-      """;
-
-  static final String POD_DURATION = """
-      histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{kubernetes_namespace="{{ namespace }}",
-            kubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"}[{{ interval }}])) by (le)) * 1000
-      """;
-
-  /**
    * The bundled Canary: Flagger's podinfo example with a 10s interval and short metric windows;
-   * Gateway API attaches to the demo's Gateway, ingress-nginx names its Ingress, and the
-   * {@code kubernetes} provider carries its queries inline.
+   * Gateway API attaches to the demo's Gateway and ingress-nginx names its Ingress; every provider,
+   * {@code kubernetes} too, runs the builtin metrics unchanged.
    */
   static String defaultCanary(DemoProvider provider, Duration metricWindow) {
     String ingressRef = provider.kind().equals("nginx") ? """
@@ -557,7 +539,6 @@ public final class Demo {
               - name: %s
                 namespace: %s
         """.formatted(DemoProvider.HOST, DemoProvider.GATEWAY_NAME, DemoProvider.GATEWAY_NAMESPACE) : "";
-    boolean inline = provider.kind().equals(KubernetesRouter.KIND);
     return """
         apiVersion: flagger.app/v1beta1
         kind: Canary
@@ -582,18 +563,12 @@ public final class Demo {
                 interval: %ds
                 thresholdRange:
                   min: 99
-        %s      - name: request-duration
+              - name: request-duration
                 interval: %ds
                 thresholdRange:
                   max: 500
-        %s""".formatted(provider.kind(), ingressRef, gatewayRefs, metricWindow.toSeconds(),
-        inline ? query(POD_SUCCESS_RATE) : "", metricWindow.toSeconds(), inline ? query(POD_DURATION) : "");
-  }
-
-  private static String query(String promql) {
-    StringBuilder s = new StringBuilder("        query: |\n");
-    promql.lines().forEach(l -> s.append("          ").append(l).append('\n'));
-    return s.toString();
+        """.formatted(provider.kind(), ingressRef, gatewayRefs, metricWindow.toSeconds(),
+        metricWindow.toSeconds());
   }
 
   private static String withProvider(String manifest, String provider) {

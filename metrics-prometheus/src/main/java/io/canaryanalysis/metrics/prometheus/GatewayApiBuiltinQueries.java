@@ -17,6 +17,13 @@ import java.util.Set;
  * (it falls back to an app-level query). The host picks the implementation, for example from the
  * router's {@code GatewayApiRouter.implementation(canary)} id.
  *
+ * <p>An implementation without per-backend series (below, or one not known here) falls back to
+ * Flagger's {@code HttpObserver} queries, which Flagger uses for every Gateway API canary: the
+ * canary pods' own {@code http_request_duration_seconds} (see {@link PrometheusBuiltinQueries}),
+ * so a Flagger manifest with builtin metrics runs unchanged wherever the application exports that
+ * histogram. The gateway's own series are preferred where they exist because they also see the
+ * requests the application never answered (timeouts, resets, 503s of the proxy).
+ *
  * <ul>
  *   <li>{@code istio}: the gateway proxy reports {@code istio_requests_total} with
  *       {@code reporter="source"} and the backend Service in {@code destination_service_name},
@@ -33,8 +40,8 @@ import java.util.Set;
  *       {@code EnvoyProxy.spec.mergeBackends: {}} (Envoy Gateway 1.9, #9477), and a backendRef
  *       with filters (session affinity) is never merged. Without them the series are absent and
  *       the checks see no data.
- *   <li>{@code nginx-gateway-fabric}: none. NGINX Gateway Fabric (open source) exports connection
- *       and control-plane metrics only, no per-upstream request series; use a MetricTemplate.
+ *   <li>{@code nginx-gateway-fabric}: Flagger's app-level fallback. NGINX Gateway Fabric (open
+ *       source) exports connection and control-plane metrics only, no per-upstream request series.
  * </ul>
  */
 public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
@@ -158,10 +165,12 @@ public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
           ENVOY_BUCKETS.formatted(ENVOY_CLUSTER.formatted("canary")),
           ENVOY_BUCKETS.formatted(ENVOY_CLUSTER.formatted("primary"))));
 
+  private static final String FALLBACK = "; the builtins are Flagger's app-level queries"
+      + " (the pods' http_request_duration_seconds) or a MetricTemplate";
+
   private static final Map<String, String> WHY_NONE = Map.of(
-      "nginx-gateway-fabric", "NGINX Gateway Fabric exports no per-upstream request metrics;"
-          + " use a MetricTemplate",
-      "unknown", "the Gateway's implementation is unknown; use a MetricTemplate");
+      "nginx-gateway-fabric", "NGINX Gateway Fabric exports no per-upstream request metrics" + FALLBACK,
+      "unknown", "the Gateway's implementation is unknown" + FALLBACK);
 
   private final String implementation;
 
@@ -176,8 +185,9 @@ public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
 
   /**
    * The template for {@code metricName} when {@code routerKind} is a Gateway API kind
-   * ({@code gatewayapi} or {@code gatewayapi:<version>}), or empty when the implementation
-   * exposes no per-backend series (see {@link #whyNone}) or the kind is another router's.
+   * ({@code gatewayapi} or {@code gatewayapi:<version>}): the implementation's own, or Flagger's
+   * app-level queries when it exposes no per-backend series (see {@link #whyNone}); empty when the
+   * kind is another router's.
    */
   @Override
   public Optional<String> template(String metricName, String routerKind) {
@@ -188,11 +198,14 @@ public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
     if (!kind.equals("gatewayapi") && !kind.startsWith("gatewayapi:")) {
       return Optional.empty();
     }
-    Map<String, String> byMetric = TEMPLATES.get(implementation);
-    return byMetric == null ? Optional.empty() : Optional.ofNullable(byMetric.get(metricName));
+    Map<String, String> byMetric = TEMPLATES.getOrDefault(implementation, PrometheusBuiltinQueries.httpObserver());
+    return Optional.ofNullable(byMetric.get(metricName));
   }
 
-  /** Why this implementation has no builtin queries, or empty when it has them. */
+  /**
+   * Why this implementation has no gateway-level builtin queries (so {@link #template} answers
+   * Flagger's app-level ones), or empty when it has them.
+   */
   public Optional<String> whyNone() {
     if (TEMPLATES.containsKey(implementation)) {
       return Optional.empty();
@@ -200,7 +213,7 @@ public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
     return Optional.of(WHY_NONE.getOrDefault(implementation, WHY_NONE.get("unknown")));
   }
 
-  /** The implementations with builtin queries. */
+  /** The implementations with gateway-level builtin queries. */
   public static Set<String> implementations() {
     return TEMPLATES.keySet();
   }

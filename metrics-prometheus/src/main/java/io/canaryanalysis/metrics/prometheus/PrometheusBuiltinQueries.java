@@ -10,13 +10,14 @@ import java.util.Set;
 
 /**
  * Flagger's builtin metric queries, token for token, for the router kinds {@code traefik},
- * {@code istio} and {@code nginx}. {@code request-success-rate} is in percent (0–100) and
+ * {@code istio}, {@code nginx} and {@code kubernetes} (Flagger's {@code HttpObserver}: the
+ * application's own {@code http_request_duration_seconds} per pod, byte for byte). {@code request-success-rate} is in percent (0–100) and
  * {@code request-duration} in milliseconds. Each router also has the judge's four counts
  * ({@link JudgeSpec#CANARY_ERRORS} and the others) and the latency judge's two histograms
  * ({@link JudgeSpec#CANARY_BUCKETS}, {@link JudgeSpec#PRIMARY_BUCKETS}), so
  * {@code judge: {alpha: 0.01}} or {@code judge: {kind: latency}} needs no query.
  *
- * <p>Semantics differ by router, as in Flagger: the Traefik and Istio durations are the 99th
+ * <p>Semantics differ by router, as in Flagger: the Traefik, Istio and kubernetes durations are the 99th
  * percentile (from the latency histogram), while the NGINX duration is the <em>mean</em>
  * ({@code rate(_sum) / rate(_count)}), because that is what Flagger's NGINX observer computes.
  *
@@ -73,6 +74,66 @@ public final class PrometheusBuiltinQueries implements BuiltinMetricQueries {
       /
       sum(rate(nginx_ingress_controller_response_duration_seconds_count{namespace="{{ namespace }}",
             ingress="{{ ingress }}", canary!=""}[{{ interval }}])) * 1000
+      """;
+
+  /**
+   * Flagger's {@code HttpObserver} success rate (fluxcd/flagger {@code pkg/metrics/observers/http.go}),
+   * byte for byte: the canary pods' own {@code http_request_duration_seconds} with the
+   * {@code kubernetes_namespace} and {@code kubernetes_pod_name} labels of Flagger's Prometheus.
+   * The pod-name pattern matches {@code <target>-<replicaset hash>-<pod>}, never the primary's
+   * {@code <target>-primary-<hash>-<pod>}.
+   */
+  static final String KUBERNETES_SUCCESS_RATE = "\n"
+      + "\tsum(\n"
+      + "\t\trate(\n"
+      + "\t\t\thttp_request_duration_seconds_count{\n"
+      + "\t\t\t\tkubernetes_namespace=\"{{ namespace }}\",\n"
+      + "\t\t\t\tkubernetes_pod_name=~\"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)\",\n"
+      + "\t\t\t\tstatus!~\"5.*\"\n"
+      + "\t\t\t}[{{ interval }}]\n"
+      + "\t\t)\n"
+      + "\t) \n"
+      + "\t/ \n"
+      + "\tsum(\n"
+      + "\t\trate(\n"
+      + "\t\t\thttp_request_duration_seconds_count{\n"
+      + "\t\t\t\tkubernetes_namespace=\"{{ namespace }}\",\n"
+      + "\t\t\t\tkubernetes_pod_name=~\"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)\"\n"
+      + "\t\t\t}[{{ interval }}]\n"
+      + "\t\t)\n"
+      + "\t) \n"
+      + "\t* 100";
+
+  /** Flagger's {@code HttpObserver} P99 query, byte for byte; it is in seconds. */
+  static final String FLAGGER_HTTP_DURATION = "\n"
+      + "\thistogram_quantile(\n"
+      + "\t\t0.99,\n"
+      + "\t\tsum(\n"
+      + "\t\t\trate(\n"
+      + "\t\t\t\thttp_request_duration_seconds_bucket{\n"
+      + "\t\t\t\t\tkubernetes_namespace=\"{{ namespace }}\",\n"
+      + "\t\t\t\t\tkubernetes_pod_name=~\"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)\"\n"
+      + "\t\t\t\t}[{{ interval }}]\n"
+      + "\t\t\t)\n"
+      + "\t\t) by (le)\n"
+      + "\t)";
+
+  /**
+   * P99 in milliseconds: Flagger's query followed by {@code * 1000}, the conversion its Go code
+   * makes after the query ({@code value*1000}), as for Traefik.
+   */
+  static final String KUBERNETES_DURATION = FLAGGER_HTTP_DURATION + " * 1000";
+
+  /** The pods of one side for the judge: {@code %s} is {@code {{ target }}} or {@code {{ target }}-primary}. */
+  private static final String HTTP_PODS =
+      "kubernetes_namespace=\"{{ namespace }}\", kubernetes_pod_name=~\"%s-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)\"";
+
+  static final String KUBERNETES_COUNT = """
+      sum(increase(http_request_duration_seconds_count{%s%s}[{{ interval }}]))
+      """;
+
+  static final String KUBERNETES_BUCKETS = """
+      sum by (le) (increase(http_request_duration_seconds_bucket{%s}[{{ interval }}]))
       """;
 
   /**
@@ -145,11 +206,24 @@ public final class PrometheusBuiltinQueries implements BuiltinMetricQueries {
       "nginx", withJudge(NGINX_SUCCESS_RATE, NGINX_DURATION,
           NGINX_COUNT.formatted("!=", ", status=~\"5.*\""), NGINX_COUNT.formatted("!=", ""),
           NGINX_COUNT.formatted("=", ", status=~\"5.*\""), NGINX_COUNT.formatted("=", ""),
-          NGINX_BUCKETS.formatted("!="), NGINX_BUCKETS.formatted("=")));
+          NGINX_BUCKETS.formatted("!="), NGINX_BUCKETS.formatted("=")),
+      "kubernetes", withJudge(KUBERNETES_SUCCESS_RATE, KUBERNETES_DURATION,
+          KUBERNETES_COUNT.formatted(HTTP_PODS.formatted("{{ target }}"), ", status=~\"5.*\""),
+          KUBERNETES_COUNT.formatted(HTTP_PODS.formatted("{{ target }}"), ""),
+          KUBERNETES_COUNT.formatted(HTTP_PODS.formatted("{{ target }}-primary"), ", status=~\"5.*\""),
+          KUBERNETES_COUNT.formatted(HTTP_PODS.formatted("{{ target }}-primary"), ""),
+          KUBERNETES_BUCKETS.formatted(HTTP_PODS.formatted("{{ target }}")),
+          KUBERNETES_BUCKETS.formatted(HTTP_PODS.formatted("{{ target }}-primary"))));
+
+  /** The {@code kubernetes} router's queries, which Flagger also uses for every Gateway API canary. */
+  static Map<String, String> httpObserver() {
+    return TEMPLATES.get("kubernetes");
+  }
 
   /**
    * The template for {@code metricName} ({@code request-success-rate} or {@code request-duration})
-   * and {@code routerKind} ({@code traefik}, {@code istio}, {@code nginx}; case-insensitive), or
+   * and {@code routerKind} ({@code traefik}, {@code istio}, {@code nginx}, {@code kubernetes};
+   * case-insensitive), or
    * empty for any other combination.
    */
   @Override

@@ -54,7 +54,13 @@ class BuiltinQueriesRealPrometheusTest {
         Arguments.of("nginx", MetricCheck.REQUEST_SUCCESS_RATE, AFTER_BURST, 99.0),
         Arguments.of("nginx", MetricCheck.REQUEST_DURATION, BEFORE_BURST, 50.0),
         Arguments.of("nginx", MetricCheck.REQUEST_DURATION, DURING_BURST, 120.0),
-        Arguments.of("nginx", MetricCheck.REQUEST_DURATION, AFTER_BURST, 50.0));
+        Arguments.of("nginx", MetricCheck.REQUEST_DURATION, AFTER_BURST, 50.0),
+        Arguments.of("kubernetes", MetricCheck.REQUEST_SUCCESS_RATE, BEFORE_BURST, 99.0),
+        Arguments.of("kubernetes", MetricCheck.REQUEST_SUCCESS_RATE, DURING_BURST, 80.0),
+        Arguments.of("kubernetes", MetricCheck.REQUEST_SUCCESS_RATE, AFTER_BURST, 99.0),
+        Arguments.of("kubernetes", MetricCheck.REQUEST_DURATION, BEFORE_BURST, 450.0),
+        Arguments.of("kubernetes", MetricCheck.REQUEST_DURATION, DURING_BURST, 900.0),
+        Arguments.of("kubernetes", MetricCheck.REQUEST_DURATION, AFTER_BURST, 450.0));
   }
 
   @ParameterizedTest(name = "{0} {1} at {2} = {3}")
@@ -67,6 +73,25 @@ class BuiltinQueriesRealPrometheusTest {
 
     assertThat(result).isInstanceOf(MetricResult.Value.class);
     assertThat(((MetricResult.Value) result).value()).isCloseTo(expected, within(EXACT));
+  }
+
+  /** A Gateway API canary on an implementation without gateway series reads Flagger's app-level queries. */
+  @ParameterizedTest(name = "{0} at {1} = {2}")
+  @MethodSource("gatewayFallbackValues")
+  void gatewayApiFallbackIsFlaggersHttpObserverOnRealPrometheus(String metric, Instant at, double expected) {
+    GatewayApiBuiltinQueries gateway = new GatewayApiBuiltinQueries("nginx-gateway-fabric");
+    String query = TemplateRenderer.renderForPodinfo(gateway.template(metric, "gatewayapi").orElseThrow());
+    PrometheusMetricProvider provider = new PrometheusMetricProvider(PROMETHEUS.clientBuilder().build());
+
+    MetricResult result = provider.query(new MetricQuery(query, MetricKind.VALUE, SeriesAggregation.NONE, at));
+
+    assertThat(result).isInstanceOf(MetricResult.Value.class);
+    assertThat(((MetricResult.Value) result).value()).isCloseTo(expected, within(EXACT));
+  }
+
+  static Stream<Arguments> gatewayFallbackValues() {
+    return Stream.of(Arguments.of(MetricCheck.REQUEST_SUCCESS_RATE, DURING_BURST, 80.0),
+        Arguments.of(MetricCheck.REQUEST_DURATION, BEFORE_BURST, 450.0));
   }
 
   @Test

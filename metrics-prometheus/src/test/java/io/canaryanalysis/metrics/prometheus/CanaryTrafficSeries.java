@@ -25,13 +25,19 @@ import java.util.stream.Collectors;
  *   <li>Istio histogram (ms), cumulative per second by {@code le} 5/10/25/50/100/250/500/...:
  *       steady 2/6/10/15/19/20/20, P99 = 100 + 150 × 0.8/1 = 220 ms;
  *       burst 1/4/8/12/18/19/20, P99 = 250 + 250 × 0.8/1 = 450 ms;
+ *   <li>the application's own {@code http_request_duration_seconds} (Flagger's {@code HttpObserver},
+ *       the {@code kubernetes} builtins): the Traefik histogram's numbers, split over two canary pods
+ *       ({@code podinfo-7d9f8b6c5d-x2x4k} answers the 200s, {@code podinfo-7d9f8b6c5d-q9m3t} the 500s),
+ *       so 99 %/80 % and 450/900 ms again;
  *   <li>NGINX duration: steady 1.0 s of latency per second over 20 requests = 50 ms mean;
  *       burst 2.4 s per second = 120 ms mean.
  * </ul>
  *
  * Decoys that a wrong selector would pick up: the primary (more traffic, different values), a
  * workload in namespace {@code other}, Istio's {@code reporter="source"} series, and primary NGINX
- * requests without a {@code canary} label.
+ * requests without a {@code canary} label; for the app histogram the primary's pods
+ * ({@code podinfo-primary-...}, all 503s and slow), a DaemonSet-style pod {@code podinfo-abcde} and the
+ * canary's pod in namespace {@code other}.
  */
 final class CanaryTrafficSeries {
   static final Instant T0 = Instant.ofEpochSecond(1_700_000_000L);
@@ -73,6 +79,7 @@ final class CanaryTrafficSeries {
     traefik(counters);
     istio(counters);
     nginx(counters);
+    app(counters);
     counters.add(new Counter("idle_requests_total", labels("job", "idle"), 0, 0));
     StringBuilder out = new StringBuilder(1 << 20);
     for (Counter c : counters) {
@@ -137,6 +144,26 @@ final class CanaryTrafficSeries {
     out.add(new Counter(count, nginxLabels("test", NGINX_CANARY_UPSTREAM, null), 300, 300));
     out.add(new Counter(sum, nginxLabels("test", null, null), 500, 500));
     out.add(new Counter(count, nginxLabels("test", null, null), 1000, 1000));
+  }
+
+  private static void app(List<Counter> out) {
+    String name = "http_request_duration_seconds_bucket";
+    double[][] ok = {{147, 237, 282, 297, 297, 297}, {60, 150, 210, 225, 240, 240}};
+    double[][] errors = {{3, 3, 3, 3, 3, 3}, {60, 60, 60, 60, 60, 60}};
+    appPod(out, "test", "podinfo-7d9f8b6c5d-x2x4k", "200", ok);
+    appPod(out, "test", "podinfo-7d9f8b6c5d-q9m3t", "500", errors);
+    double[] slow = {0, 0, 0, 0, 0, 1000};
+    appPod(out, "test", "podinfo-primary-5c8d9f7b6-k2l4p", "503", new double[][] {slow, slow});
+    appPod(out, "test", "podinfo-abcde", "503", new double[][] {slow, slow});
+    appPod(out, "other", "podinfo-7d9f8b6c5d-x2x4k", "500", new double[][] {slow, slow});
+  }
+
+  private static void appPod(List<Counter> out, String namespace, String pod, String status, double[][] buckets) {
+    Map<String, String> labels = labels("kubernetes_namespace", namespace, "kubernetes_pod_name", pod,
+        "status", status);
+    histogram(out, "http_request_duration_seconds_bucket", TRAEFIK_LE, labels, buckets[0], buckets[1]);
+    int inf = TRAEFIK_LE.length - 1;
+    out.add(new Counter("http_request_duration_seconds_count", labels, buckets[0][inf], buckets[1][inf]));
   }
 
   private static void histogram(List<Counter> out, String name, String[] le, Map<String, String> labels,

@@ -98,11 +98,12 @@ class GatewayApiBuiltinQueriesRealPrometheusTest {
   }
 
   @Test
-  void implementationsWithoutPerBackendSeriesHaveNoneAndSayWhy() {
+  void implementationsWithoutPerBackendSeriesFallBackToFlaggersAppQueriesAndSayWhy() {
     for (String implementation : new String[] {"nginx-gateway-fabric", "kgateway"}) {
       GatewayApiBuiltinQueries queries = new GatewayApiBuiltinQueries(implementation);
-      assertThat(queries.template(MetricCheck.REQUEST_SUCCESS_RATE, "gatewayapi")).isEmpty();
-      assertThat(queries.whyNone()).get().asString().contains("MetricTemplate");
+      assertThat(queries.template(MetricCheck.REQUEST_SUCCESS_RATE, "gatewayapi"))
+          .contains(PrometheusBuiltinQueries.KUBERNETES_SUCCESS_RATE);
+      assertThat(queries.whyNone()).get().asString().contains("app-level").contains("MetricTemplate");
     }
     assertThat(new GatewayApiBuiltinQueries("istio").template(MetricCheck.REQUEST_SUCCESS_RATE, "istio"))
         .as("another router's kind").isEmpty();

@@ -100,7 +100,10 @@ class JudgeQueriesRealPrometheusTest {
             true, labels("service", TRAEFIK_GW.formatted(ns, ns, "canary", 1)), labels("service", TRAEFIK_GW.formatted(ns, ns, "primary", 0))),
         new Source("envoy_cluster_upstream_rq_xx", "envoy_response_code_class", "5", "2", "envoy_cluster_upstream_rq_time_bucket",
             false, labels("envoy_cluster_name", "service/" + ns + "/podinfo-canary/9898"),
-            labels("envoy_cluster_name", "service/" + ns + "/podinfo-primary/9898/http")));
+            labels("envoy_cluster_name", "service/" + ns + "/podinfo-primary/9898/http")),
+        new Source("http_request_duration_seconds_count", "status", "500", "200", "http_request_duration_seconds_bucket",
+            true, labels("kubernetes_namespace", ns, "kubernetes_pod_name", "podinfo-7d9f8b6c5d-x2x4k"),
+            labels("kubernetes_namespace", ns, "kubernetes_pod_name", "podinfo-primary-5c8d9f7b6-k2l4p")));
   }
 
   static String openMetrics() {
@@ -165,7 +168,10 @@ class JudgeQueriesRealPrometheusTest {
         Arguments.of("nginx", new PrometheusBuiltinQueries(), "nginx", 0.001),
         Arguments.of("gatewayapi istio", new GatewayApiBuiltinQueries("istio"), "gatewayapi", 1.0),
         Arguments.of("gatewayapi traefik", new GatewayApiBuiltinQueries("traefik"), "gatewayapi:v1", 0.001),
-        Arguments.of("gatewayapi envoy-gateway", new GatewayApiBuiltinQueries("envoy-gateway"), "gatewayapi", 1.0));
+        Arguments.of("gatewayapi envoy-gateway", new GatewayApiBuiltinQueries("envoy-gateway"), "gatewayapi", 1.0),
+        Arguments.of("kubernetes", new PrometheusBuiltinQueries(), "kubernetes", 0.001),
+        Arguments.of("gatewayapi nginx-gateway-fabric (app-level)", new GatewayApiBuiltinQueries("nginx-gateway-fabric"),
+            "gatewayapi", 0.001));
   }
 
   private static String render(BuiltinMetricQueries queries, String series, String kind) {

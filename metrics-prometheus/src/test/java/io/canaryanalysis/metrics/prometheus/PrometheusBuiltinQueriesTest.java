@@ -40,6 +40,70 @@ class PrometheusBuiltinQueriesTest {
     assertThat(PrometheusClient.collapseWhitespace(template)).isEqualTo(flagger);
   }
 
+  /**
+   * Flagger's {@code HttpObserver} queries ({@code pkg/metrics/observers/http.go}, fluxcd/flagger
+   * main), copied with their tabs, newlines and trailing spaces: the kubernetes builtins are these
+   * bytes, the duration followed by the seconds-to-milliseconds factor Flagger applies in Go.
+   */
+  static final String FLAGGER_HTTP_SUCCESS_RATE = """
+
+      \tsum(
+      \t\trate(
+      \t\t\thttp_request_duration_seconds_count{
+      \t\t\t\tkubernetes_namespace="{{ namespace }}",
+      \t\t\t\tkubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)",
+      \t\t\t\tstatus!~"5.*"
+      \t\t\t}[{{ interval }}]
+      \t\t)
+      \t)\s
+      \t/\s
+      \tsum(
+      \t\trate(
+      \t\t\thttp_request_duration_seconds_count{
+      \t\t\t\tkubernetes_namespace="{{ namespace }}",
+      \t\t\t\tkubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"
+      \t\t\t}[{{ interval }}]
+      \t\t)
+      \t)\s
+      \t* 100""";
+
+  static final String FLAGGER_HTTP_DURATION = """
+
+      \thistogram_quantile(
+      \t\t0.99,
+      \t\tsum(
+      \t\t\trate(
+      \t\t\t\thttp_request_duration_seconds_bucket{
+      \t\t\t\t\tkubernetes_namespace="{{ namespace }}",
+      \t\t\t\t\tkubernetes_pod_name=~"{{ target }}-[0-9a-zA-Z]+(-[0-9a-zA-Z]+)"
+      \t\t\t\t}[{{ interval }}]
+      \t\t\t)
+      \t\t) by (le)
+      \t)""";
+
+  @Test
+  void kubernetesBuiltinsAreFlaggersHttpObserverByteForByte() {
+    assertThat(builtins.template(MetricCheck.REQUEST_SUCCESS_RATE, "kubernetes")).contains(FLAGGER_HTTP_SUCCESS_RATE);
+    assertThat(builtins.template(MetricCheck.REQUEST_DURATION, "kubernetes"))
+        .contains(FLAGGER_HTTP_DURATION + " * 1000");
+    assertThat(FLAGGER_HTTP_SUCCESS_RATE).as("the copy kept Flagger's layout").startsWith("\n\tsum(\n\t\trate(")
+        .contains("\t) \n\t/ \n");
+  }
+
+  @Test
+  void gatewayApiWithoutGatewaySeriesFallsBackToFlaggersHttpObserver() {
+    for (String implementation : new String[] {"nginx-gateway-fabric", "kgateway", null}) {
+      GatewayApiBuiltinQueries gateway = new GatewayApiBuiltinQueries(implementation);
+      assertThat(gateway.template(MetricCheck.REQUEST_SUCCESS_RATE, "gatewayapi:v1")).as(implementation)
+          .contains(FLAGGER_HTTP_SUCCESS_RATE);
+      assertThat(gateway.template(MetricCheck.REQUEST_DURATION, "gatewayapi")).as(implementation)
+          .contains(FLAGGER_HTTP_DURATION + " * 1000");
+      assertThat(gateway.whyNone()).as(implementation).get().asString().contains("app-level");
+    }
+    assertThat(new GatewayApiBuiltinQueries("istio").template(MetricCheck.REQUEST_SUCCESS_RATE, "gatewayapi"))
+        .get().asString().contains("istio_requests_total").doesNotContain("http_request_duration_seconds");
+  }
+
   @Test
   void routerKindIsCaseInsensitiveAndUnknownsAreEmpty() {
     assertThat(builtins.template(MetricCheck.REQUEST_SUCCESS_RATE, "Istio")).isPresent();
@@ -47,7 +111,8 @@ class PrometheusBuiltinQueriesTest {
     assertThat(builtins.template("request-errors", "istio")).isEmpty();
     assertThat(builtins.template(null, "istio")).isEmpty();
     assertThat(builtins.template(MetricCheck.REQUEST_DURATION, null)).isEmpty();
-    assertThat(PrometheusBuiltinQueries.routerKinds()).containsExactlyInAnyOrder("traefik", "istio", "nginx");
+    assertThat(PrometheusBuiltinQueries.routerKinds()).containsExactlyInAnyOrder("traefik", "istio", "nginx",
+        "kubernetes");
   }
 
   @Test

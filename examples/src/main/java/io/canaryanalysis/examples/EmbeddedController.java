@@ -23,6 +23,7 @@ import io.canaryanalysis.kubernetes.DeploymentWorkload;
 import io.canaryanalysis.kubernetes.KubernetesEventSink;
 import io.canaryanalysis.kubernetes.KubernetesInformers;
 import io.canaryanalysis.kubernetes.KubernetesMetricTemplates;
+import io.canaryanalysis.kubernetes.KubernetesRouter;
 import io.canaryanalysis.kubernetes.KubernetesSecretResolver;
 import io.canaryanalysis.kubernetes.PriorityRateLimiter;
 import io.canaryanalysis.metrics.prometheus.PrometheusClient;
@@ -154,6 +155,7 @@ public final class EmbeddedController {
         .router(GatewayApiRouter.builder(client).build())
         .router(GatewayApiRouter.builder(client).apiVersion(GatewayApiRouter.API_VERSION_V1BETA1).build())
         .router(NginxRouter.builder(client).build())
+        .router(KubernetesRouter.builder(client).informers(informers).build())
         .defaultRouterKind("istio")
         .workload(DeploymentWorkload.builder(client).informers(informers).build())
         .statusStore(CanaryResources.create(client, informers))

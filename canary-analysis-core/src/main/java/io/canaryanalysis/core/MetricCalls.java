@@ -68,22 +68,51 @@ final class MetricCalls {
       return new MetricOutcome.SetupError("Metric query failed for " + check.name()
           + ": no usable metrics template and query were configured");
     }
+    try {
+      MetricProvider provider = requireDefaultProvider(failedPrefix(check));
+      return run(provider, renderOrExplain(template, check, failedPrefix(check)), check);
+    } catch (Unusable e) {
+      return new MetricOutcome.SetupError(e.getMessage());
+    }
+  }
+
+  /** A check that cannot be evaluated as configured; its message becomes a {@link MetricOutcome.SetupError}. */
+  private static final class Unusable extends Exception {
+    Unusable(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** {@link #defaultProvider()}, or why there is none. */
+  private MetricProvider requireDefaultProvider(String failedPrefix) throws Unusable {
     MetricProvider provider;
     try {
       provider = defaultProvider();
     } catch (RuntimeException e) {
-      return new MetricOutcome.SetupError(failedPrefix(check) + "spec.metricsServer: " + e.getMessage());
+      throw new Unusable(failedPrefix + "spec.metricsServer: " + e.getMessage());
     }
     if (provider == null) {
-      return new MetricOutcome.SetupError(failedPrefix(check) + "no metric provider is configured");
+      throw new Unusable(failedPrefix + "no metric provider is configured");
     }
-    String query;
+    return provider;
+  }
+
+  /** {@code template} rendered for {@code check}, or why it cannot be. */
+  private String renderOrExplain(String template, MetricCheck check, String failedPrefix) throws Unusable {
     try {
-      query = render(template, check);
+      return render(template, check);
     } catch (IllegalArgumentException e) {
-      return new MetricOutcome.SetupError(failedPrefix(check) + "query render error: " + e.getMessage());
+      throw new Unusable(failedPrefix + "query render error: " + e.getMessage());
     }
-    return run(provider, query, check);
+  }
+
+  /** The rendered query of a judge's {@code series}: the check's own template, else the router's builtin. */
+  private String judgeQuery(String custom, String series, MetricCheck check, String failedPrefix)
+      throws Unusable {
+    String template = custom != null ? custom : metrics.builtinQueries().template(series, routerKind)
+        .orElseThrow(() -> new Unusable(failedPrefix + "no builtin query for " + series
+            + " with router " + routerKind));
+    return renderOrExplain(template, check, failedPrefix);
   }
 
   /** The start of a default-provider check's error message (built only when there is an error). */
@@ -130,31 +159,18 @@ final class MetricCalls {
         judge.primaryRequests()};
     String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
     MetricProvider provider;
+    String[] queries = new String[4];
     try {
-      provider = defaultProvider();
-    } catch (RuntimeException e) {
-      return new MetricOutcome.SetupError(failedPrefix + "spec.metricsServer: " + e.getMessage());
-    }
-    if (provider == null) {
-      return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
+      provider = requireDefaultProvider(failedPrefix);
+      for (int i = 0; i < 4; i++) {
+        queries[i] = judgeQuery(custom[i], JUDGE_SERIES[i], check, failedPrefix);
+      }
+    } catch (Unusable e) {
+      return new MetricOutcome.SetupError(e.getMessage());
     }
     long[] counts = new long[4];
     for (int i = 0; i < 4; i++) {
-      String template = custom[i];
-      if (template == null) {
-        Optional<String> builtin = metrics.builtinQueries().template(JUDGE_SERIES[i], routerKind);
-        if (builtin.isEmpty()) {
-          return new MetricOutcome.SetupError(failedPrefix + "no builtin query for " + JUDGE_SERIES[i]
-              + " with router " + routerKind);
-        }
-        template = builtin.get();
-      }
-      String query;
-      try {
-        query = render(template, check);
-      } catch (IllegalArgumentException e) {
-        return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
-      }
+      String query = queries[i];
       MetricResult result = ((MetricOutcome.Measured) run(provider, query,
           check.toBuilder().aggregation(SeriesAggregation.SUM).build())).result();
       if (result instanceof MetricResult.Failed) {
@@ -180,34 +196,21 @@ final class MetricCalls {
   private MetricOutcome evaluateLatencyJudge(MetricCheck check) {
     JudgeSpec judge = check.judge();
     String failedPrefix = "Prometheus query failed for " + check.name() + ": ";
-    MetricProvider provider;
-    try {
-      provider = defaultProvider();
-    } catch (RuntimeException e) {
-      return new MetricOutcome.SetupError(failedPrefix + "spec.metricsServer: " + e.getMessage());
-    }
-    if (provider == null) {
-      return new MetricOutcome.SetupError(failedPrefix + "no metric provider is configured");
-    }
     String[] custom = {judge.canaryBuckets(), judge.primaryBuckets()};
     String[] series = {JudgeSpec.CANARY_BUCKETS, JudgeSpec.PRIMARY_BUCKETS};
+    MetricProvider provider;
+    String[] queries = new String[2];
+    try {
+      provider = requireDefaultProvider(failedPrefix);
+      for (int i = 0; i < 2; i++) {
+        queries[i] = judgeQuery(custom[i], series[i], check, failedPrefix);
+      }
+    } catch (Unusable e) {
+      return new MetricOutcome.SetupError(e.getMessage());
+    }
     List<java.util.Map<Double, Double>> sides = new ArrayList<>(2);
     for (int i = 0; i < 2; i++) {
-      String template = custom[i];
-      if (template == null) {
-        Optional<String> builtin = metrics.builtinQueries().template(series[i], routerKind);
-        if (builtin.isEmpty()) {
-          return new MetricOutcome.SetupError(failedPrefix + "no builtin query for " + series[i]
-              + " with router " + routerKind);
-        }
-        template = builtin.get();
-      }
-      String query;
-      try {
-        query = QueryTemplates.render(template, canary, check);
-      } catch (IllegalArgumentException e) {
-        return new MetricOutcome.SetupError(failedPrefix + "query render error: " + e.getMessage());
-      }
+      String query = queries[i];
       HistogramResult result;
       Instant start = engine.clock.instant();
       try {

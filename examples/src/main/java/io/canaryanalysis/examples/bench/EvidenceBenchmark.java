@@ -73,7 +73,14 @@ public final class EvidenceBenchmark {
 
   /** Simulates {@code traces} traces of one cell under one rule; trace i has seed i under both rules. */
   static Cell cell(Canary canary, int rate, double base, double factor, int traces, long seed) {
-    Traffic traffic = new Traffic(rate, base, Math.min(1, base * factor));
+    return cell(canary, new Traffic(rate, base, Math.min(1, base * factor)), traces, seed);
+  }
+
+  /**
+   * Simulates {@code traces} traces of {@code traffic} under one rule (trace i has seed i under every
+   * rule): rollbacks with their times, promotions, and runs that ended neither way.
+   */
+  static Cell cell(Canary canary, Traffic traffic, int traces, long seed) {
     List<Optional<Duration>> rollbacks = IntStream.range(0, traces).parallel().mapToObj(i -> {
       long traceSeed = MonteCarlo.random(seed, i).nextLong();
       SimulationResult r = Simulation.of(canary)

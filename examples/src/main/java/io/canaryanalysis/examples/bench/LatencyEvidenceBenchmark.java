@@ -6,21 +6,11 @@ import io.canaryanalysis.api.spec.CanaryService;
 import io.canaryanalysis.api.spec.CanarySpec;
 import io.canaryanalysis.api.spec.JudgeSpec;
 import io.canaryanalysis.api.spec.MetricCheck;
-import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.simulation.ConfidenceInterval;
-import io.canaryanalysis.simulation.DurationDistribution;
 import io.canaryanalysis.simulation.LatencyDistribution;
-import io.canaryanalysis.simulation.MonteCarlo;
-import io.canaryanalysis.simulation.Simulation;
-import io.canaryanalysis.simulation.SimulationResult;
 import io.canaryanalysis.simulation.Traffic;
-import io.canaryanalysis.simulation.TrafficTrace;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.stream.IntStream;
 
 /**
  * The latency evidence for issue 17: Flagger's latency rule ({@code request-duration}, the canary's
@@ -64,30 +54,7 @@ public final class LatencyEvidenceBenchmark {
   static EvidenceBenchmark.Cell cell(Canary canary, int rate, LatencyDistribution primary, double factor,
       int traces, long seed) {
     Traffic traffic = Traffic.same(rate, 0).withLatency(primary, primary.withP99Times(factor));
-    List<Optional<Duration>> outcomes = IntStream.range(0, traces).parallel().mapToObj(i -> {
-      long traceSeed = MonteCarlo.random(seed, i).nextLong();
-      SimulationResult r = Simulation.of(canary)
-          .traffic(TrafficTrace.constant(traffic), traceSeed)
-          .newRevisionAt(Duration.ZERO)
-          .run(LIMIT);
-      if (r.outcome().phase() == CanaryPhase.FAILED) {
-        return Optional.of(r.outcome().timeToRollback().orElse(LIMIT));
-      }
-      return r.outcome().phase() == CanaryPhase.SUCCEEDED ? Optional.<Duration>empty() : null;
-    }).toList();
-    List<Duration> times = new ArrayList<>();
-    int promotions = 0;
-    for (Optional<Duration> o : outcomes) {
-      if (o == null) {
-        continue;
-      }
-      if (o.isPresent()) {
-        times.add(o.get());
-      } else {
-        promotions++;
-      }
-    }
-    return new EvidenceBenchmark.Cell(times.size(), promotions, traces, DurationDistribution.of(times));
+    return EvidenceBenchmark.cell(canary, traffic, traces, seed);
   }
 
   public static void main(String[] args) {

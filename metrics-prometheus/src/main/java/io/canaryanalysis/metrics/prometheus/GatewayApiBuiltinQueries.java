@@ -2,7 +2,6 @@ package io.canaryanalysis.metrics.prometheus;
 
 import io.canaryanalysis.api.BuiltinMetricQueries;
 import io.canaryanalysis.api.spec.JudgeSpec;
-import io.canaryanalysis.api.spec.MetricCheck;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -131,33 +130,19 @@ public final class GatewayApiBuiltinQueries implements BuiltinMetricQueries {
             envoy_cluster_name=~"%s"}[{{ interval }}]))
       """;
 
-  private static Map<String, String> queries(String successRate, String duration, String canaryErrors,
-      String canaryRequests, String primaryErrors, String primaryRequests, String canaryBuckets,
-      String primaryBuckets) {
-    return Map.of(
-        MetricCheck.REQUEST_SUCCESS_RATE, successRate,
-        MetricCheck.REQUEST_DURATION, duration,
-        JudgeSpec.CANARY_ERRORS, canaryErrors,
-        JudgeSpec.CANARY_REQUESTS, canaryRequests,
-        JudgeSpec.PRIMARY_ERRORS, primaryErrors,
-        JudgeSpec.PRIMARY_REQUESTS, primaryRequests,
-        JudgeSpec.CANARY_BUCKETS, canaryBuckets,
-        JudgeSpec.PRIMARY_BUCKETS, primaryBuckets);
-  }
-
   private static final Map<String, Map<String, String>> TEMPLATES = Map.of(
-      "istio", queries(ISTIO_SUCCESS_RATE, ISTIO_DURATION,
+      "istio", PrometheusBuiltinQueries.withJudge(ISTIO_SUCCESS_RATE, ISTIO_DURATION,
           ISTIO_COUNT.formatted("canary", ", response_code=~\"5.*\""), ISTIO_COUNT.formatted("canary", ""),
           ISTIO_COUNT.formatted("primary", ", response_code=~\"5.*\""), ISTIO_COUNT.formatted("primary", ""),
           ISTIO_BUCKETS.formatted("canary"), ISTIO_BUCKETS.formatted("primary")),
-      "traefik", queries(TRAEFIK_SUCCESS_RATE, TRAEFIK_DURATION,
+      "traefik", PrometheusBuiltinQueries.withJudge(TRAEFIK_SUCCESS_RATE, TRAEFIK_DURATION,
           TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("canary"), ", code=~\"5..\""),
           TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("canary"), ""),
           TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("primary"), ", code=~\"5..\""),
           TRAEFIK_COUNT.formatted(TRAEFIK_SERVICE.formatted("primary"), ""),
           TRAEFIK_BUCKETS.formatted(TRAEFIK_SERVICE.formatted("canary")),
           TRAEFIK_BUCKETS.formatted(TRAEFIK_SERVICE.formatted("primary"))),
-      "envoy-gateway", queries(ENVOY_SUCCESS_RATE, ENVOY_DURATION,
+      "envoy-gateway", PrometheusBuiltinQueries.withJudge(ENVOY_SUCCESS_RATE, ENVOY_DURATION,
           ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("canary"), ", envoy_response_code_class=\"5\""),
           ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("canary"), ""),
           ENVOY_COUNT.formatted(ENVOY_CLUSTER.formatted("primary"), ", envoy_response_code_class=\"5\""),

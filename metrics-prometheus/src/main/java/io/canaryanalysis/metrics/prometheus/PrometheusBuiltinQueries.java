@@ -178,7 +178,8 @@ public final class PrometheusBuiltinQueries implements BuiltinMetricQueries {
             ingress="{{ ingress }}", canary%s""}[{{ interval }}]))
       """;
 
-  private static Map<String, String> withJudge(String successRate, String duration,
+  /** One router's builtin templates: Flagger's two metrics and the judges' series. */
+  static Map<String, String> withJudge(String successRate, String duration,
       String canaryErrors, String canaryRequests, String primaryErrors, String primaryRequests,
       String canaryBuckets, String primaryBuckets) {
     return Map.of(

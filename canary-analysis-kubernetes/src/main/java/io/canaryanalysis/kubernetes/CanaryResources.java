@@ -33,6 +33,12 @@ public final class CanaryResources implements StatusStore {
 
   private final KubernetesClient client;
   private final KubernetesInformers informers;
+  /**
+   * Canaries read by version: a tick that finds its Canary unchanged in the cache (an idle canary,
+   * or one whose status nobody wrote) does not convert and read it again. An invalid one is never
+   * remembered, so it is reported on every tick.
+   */
+  private final VersionMemo<CanaryDocument> documents = new VersionMemo<>(VersionMemo.DEFAULT_SIZE);
 
   private CanaryResources(KubernetesClient client, KubernetesInformers informers) {
     this.client = Objects.requireNonNull(client, "client");
@@ -183,6 +189,10 @@ public final class CanaryResources implements StatusStore {
   }
 
   CanaryDocument toDocument(GenericKubernetesResource resource) {
+    return documents.get(resource, this::read);
+  }
+
+  private CanaryDocument read(GenericKubernetesResource resource) {
     @SuppressWarnings("unchecked")
     Map<String, Object> tree = client.getKubernetesSerialization().convertValue(resource, Map.class);
     String version = resource.getMetadata().getResourceVersion();

@@ -49,6 +49,8 @@ final class ConfigTracker {
 
   private final KubeCalls calls;
   private final boolean enabled;
+  /** Checksums by ConfigMap or Secret version: an unchanged object is not hashed again. */
+  private final VersionMemo<String> checksums = new VersionMemo<>(VersionMemo.DEFAULT_SIZE);
 
   ConfigTracker(KubeCalls calls, boolean enabled) {
     this.calls = calls;
@@ -90,11 +92,13 @@ final class ConfigTracker {
     if (optedOut(map.getMetadata())) {
       return null;
     }
-    Map<String, String> data = new LinkedHashMap<>();
-    if (map.getData() != null) {
-      data.putAll(map.getData());
-    }
-    return new Tracked(CONFIGMAP, name, Hashes.configChecksum(data), map);
+    return new Tracked(CONFIGMAP, name, checksums.get(map, m -> {
+      Map<String, String> data = new LinkedHashMap<>();
+      if (m.getData() != null) {
+        data.putAll(m.getData());
+      }
+      return Hashes.configChecksum(data);
+    }), map);
   }
 
   private Tracked secret(String namespace, String name) {
@@ -108,7 +112,7 @@ final class ConfigTracker {
     if (!TRACKED_SECRET_TYPES.contains(type) || optedOut(secret.getMetadata())) {
       return null;
     }
-    return new Tracked(SECRET, name, Hashes.configChecksum(secret.getData()), secret);
+    return new Tracked(SECRET, name, checksums.get(secret, s -> Hashes.configChecksum(s.getData())), secret);
   }
 
   private static boolean optedOut(ObjectMeta meta) {

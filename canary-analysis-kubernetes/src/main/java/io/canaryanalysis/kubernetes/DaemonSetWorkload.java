@@ -227,7 +227,7 @@ final class DaemonSetWorkload {
   }
 
   private String revision(DaemonSet target) {
-    return deployments.revision(withoutScaleDown(target.getSpec().getTemplate()));
+    return deployments.revision(target, d -> withoutScaleDown(d.getSpec().getTemplate()));
   }
 
   private PodTemplateSpec withoutScaleDown(PodTemplateSpec source) {

@@ -13,6 +13,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.PodAffinityTerm;
 import io.fabric8.kubernetes.api.model.PodAntiAffinity;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
 import io.fabric8.kubernetes.api.model.WeightedPodAffinityTerm;
@@ -25,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +88,8 @@ public final class DeploymentWorkload implements Workload {
   private final GeneratedServices services;
   private final Autoscalers autoscalers;
   private final DaemonSetWorkload daemonSets;
+  /** Revision hashes by target version: an unchanged target is not serialized and hashed again. */
+  private final VersionMemo<String> revisions = new VersionMemo<>(VersionMemo.DEFAULT_SIZE);
 
   private DeploymentWorkload(Builder b) {
     this.calls = new KubeCalls(b.client, b.maxConflictRetries, b.informers);
@@ -234,7 +238,7 @@ public final class DeploymentWorkload implements Workload {
     Deployment target = target(canary);
     selectorLabel(target);
     PodTemplateSpec template = target.getSpec().getTemplate();
-    String revision = revision(template);
+    String revision = revision(target, d -> d.getSpec().getTemplate());
     Map<String, String> tracked = ConfigTracker.checksums(
         configTracker.track(canary.namespace(), template.getSpec()));
     Analysis analysis = canary.spec().analysis();
@@ -409,7 +413,7 @@ public final class DeploymentWorkload implements Workload {
         configTracker.track(canary.namespace(), target.getSpec().getTemplate().getSpec());
     configTracker.syncPrimaryCopies(canary, tracked.values());
     PodTemplateSpec template = primaryTemplate(target, label, value, tracked);
-    String revision = revision(target.getSpec().getTemplate());
+    String revision = revision(target, d -> d.getSpec().getTemplate());
     String primaryName = primaryName(canary);
     calls.update(Deployment.class, canary.namespace(), primaryName,
         "deployment " + describe(primaryName, canary), primary -> {
@@ -507,6 +511,11 @@ public final class DeploymentWorkload implements Workload {
   /** The revision hash of a pod template (see {@link Hashes}). */
   String revision(PodTemplateSpec template) {
     return Hashes.revision(calls.client().getKubernetesSerialization().asJson(template));
+  }
+
+  /** The revision hash of {@code owner}'s pod template, computed once per version of the owner. */
+  <T extends HasMetadata> String revision(T owner, Function<T, PodTemplateSpec> template) {
+    return revisions.get(owner, o -> revision(template.apply(o)));
   }
 
   /**

@@ -319,17 +319,29 @@ public final class ControllerRequestBenchmark {
   /** Plays the Deployment controller: every Deployment whose rollout is not reported complete is. */
   static void rolledOut(KubernetesClient client) {
     for (Deployment d : client.apps().deployments().inNamespace(NAMESPACE).list().getItems()) {
-      int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
-      var status = d.getStatus();
-      if (status != null && d.getMetadata().getGeneration().equals(status.getObservedGeneration())
-          && Integer.valueOf(replicas).equals(status.getReadyReplicas())) {
-        continue;
-      }
-      d.setStatus(new DeploymentStatusBuilder()
-          .withObservedGeneration(d.getMetadata().getGeneration())
-          .withReplicas(replicas).withUpdatedReplicas(replicas)
-          .withAvailableReplicas(replicas).withReadyReplicas(replicas).build());
+      rollOut(client, d);
+    }
+  }
+
+  /** Marks one Deployment rolled out (all replicas updated and ready) unless it already is. */
+  static void rollOut(KubernetesClient client, Deployment d) {
+    int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+    var status = d.getStatus();
+    if (status != null && d.getMetadata().getGeneration().equals(status.getObservedGeneration())
+        && Integer.valueOf(replicas).equals(status.getReadyReplicas())) {
+      return;
+    }
+    d.setStatus(new DeploymentStatusBuilder()
+        .withObservedGeneration(d.getMetadata().getGeneration())
+        .withReplicas(replicas).withUpdatedReplicas(replicas)
+        .withAvailableReplicas(replicas).withReadyReplicas(replicas).build());
+    try {
       client.resource(d).updateStatus();
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+      // changed meanwhile: the informer delivers the newer version and it is rolled out then
     }
   }
 

@@ -106,10 +106,13 @@ class PriorityRateLimiterTest {
 
   @Test
   void aStatusWriteOnTheLimitedClientOvertakesABurstOfEventsOnTheLane() throws Exception {
-    PriorityRateLimiter limiter = PriorityRateLimiter.of(20, 1);
+    // 5 tokens a second: 200 ms between requests leaves a loaded machine room to queue the write.
+    PriorityRateLimiter limiter = PriorityRateLimiter.of(5, 1);
     limited = server.createClient(b -> b.withHttpClientBuilderConsumer(
         h -> h.addOrReplaceInterceptor("priority-rate-limit", limiter)));
     client.resource(Fixtures.configMap("podinfo-config", Map.of("a", "1"))).create();
+    ConfigMap changed = client.configMaps().inNamespace(NAMESPACE).withName("podinfo-config").get();
+    changed.setData(Map.of("a", "2"));
     List<String> order = new CopyOnWriteArrayList<>();
     Thread events = new Thread(() -> {
       for (int i = 0; i < 12; i++) {
@@ -122,8 +125,6 @@ class PriorityRateLimiterTest {
     while (order.isEmpty()) {
       Thread.sleep(5);
     }
-    ConfigMap changed = client.configMaps().inNamespace(NAMESPACE).withName("podinfo-config").get();
-    changed.setData(Map.of("a", "2"));
     limited.resource(changed).update();
     order.add("write");
     events.join(20_000);

@@ -239,8 +239,8 @@ public final class KubernetesInformers implements AutoCloseable {
   private <T extends HasMetadata> SharedIndexInformer<T> informer(
       io.fabric8.kubernetes.client.dsl.MixedOperation<T, ?, ?> operation, long resyncMillis) {
     return namespace == null
-        ? operation.inAnyNamespace().runnableInformer(resyncMillis)
-        : operation.inNamespace(namespace).runnableInformer(resyncMillis);
+        ? operation.inAnyNamespace().runnableInformer(resyncMillis).removeNamespaceIndex()
+        : operation.inNamespace(namespace).runnableInformer(resyncMillis).removeNamespaceIndex();
   }
 
   private void run(Duration timeout) {

@@ -89,8 +89,8 @@ final class IstioCache implements AutoCloseable {
   private SharedIndexInformer<GenericKubernetesResource> informer(KubernetesClient client,
       ResourceDefinitionContext context, Duration resync) {
     var operation = client.genericKubernetesResources(context);
-    return namespace == null ? operation.inAnyNamespace().runnableInformer(resync.toMillis())
-        : operation.inNamespace(namespace).runnableInformer(resync.toMillis());
+    return namespace == null ? operation.inAnyNamespace().runnableInformer(resync.toMillis()).removeNamespaceIndex()
+        : operation.inNamespace(namespace).runnableInformer(resync.toMillis()).removeNamespaceIndex();
   }
 
   boolean covers(String namespace) {

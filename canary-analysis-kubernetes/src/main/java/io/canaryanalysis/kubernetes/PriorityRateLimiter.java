@@ -1,13 +1,12 @@
 package io.canaryanalysis.kubernetes;
 
-import io.fabric8.kubernetes.client.http.AsyncBody;
+import io.fabric8.kubernetes.client.RequestConfig;
 import io.fabric8.kubernetes.client.http.BasicBuilder;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.fabric8.kubernetes.client.http.Interceptor;
-import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -35,14 +34,16 @@ import org.slf4j.LoggerFactory;
  * show it, e.g. as gauges.
  *
  * <p>fabric8 7.8 retries a 429 (and a 5xx) itself, up to {@code requestRetryBackoffLimit} times
- * (default 10) after the longer of {@code Retry-After} (seconds or HTTP-date, uncapped) and its
- * exponential backoff ({@code requestRetryBackoffInterval}, default 100 ms, doubled per retry up
- * to 32 times it). Each retry runs every interceptor's {@code before} again, so a retry takes a
- * token too, but it runs on fabric8's shared single scheduler thread, which every fabric8 timer of
- * the JVM uses: there this limiter never blocks, it takes the token on credit (the bucket may go
- * below zero) and the next callers wait for it. fabric8 has already waited at least the
- * {@code Retry-After} before the retry, so limiter and retry do not fight: the retry is paced by
- * fabric8, the pause and the halved rate pace the requests that are new.
+ * (default 10), after its exponential backoff ({@code requestRetryBackoffInterval}, default 100 ms,
+ * doubled per retry up to 32 times it): it parses {@code Retry-After} but, in 7.8, schedules the
+ * retry at the backoff alone. Each retry runs every interceptor's {@code before} again, on
+ * fabric8's shared single scheduler thread, which every fabric8 timer of the JVM uses. So that the
+ * two do not fight, this limiter holds a 429 response (without blocking a thread) until the pause
+ * ends, at most half the client's request timeout, before fabric8 sees it: the retry goes out a
+ * backoff after the pause. On fabric8's scheduler thread it never blocks: a retry takes its token
+ * on credit (the bucket may go below zero) and the next callers wait for it. When fabric8's
+ * retries run out, the caller gets the 429 as a {@code KubernetesClientException} and its own
+ * retry waits out the pause here.
  *
  * <pre>
  * PriorityRateLimiter limiter = PriorityRateLimiter.of(50, 100);
@@ -127,11 +128,28 @@ public final class PriorityRateLimiter implements Interceptor {
     }
   }
 
+  /**
+   * On a 429, cuts the rate, starts the {@code Retry-After} pause and holds the response until the
+   * pause ends (at most half the client's request timeout, so the held attempt does not time out),
+   * without blocking a thread: fabric8's retry, scheduled after the response, then comes after the
+   * pause.
+   */
   @Override
-  public void after(HttpRequest request, HttpResponse<?> response, AsyncBody.Consumer<List<ByteBuffer>> consumer) {
-    if (response.code() == 429) {
-      throttled(response.header("Retry-After"));
+  public CompletableFuture<Boolean> afterFailure(BasicBuilder builder, HttpResponse<?> response, RequestTags tags) {
+    if (response.code() != 429) {
+      return CompletableFuture.completedFuture(false);
     }
+    long hold = throttled(response.header("Retry-After"));
+    RequestConfig config = tags == null ? null : tags.getTag(RequestConfig.class);
+    Integer timeoutMillis = config == null ? null : config.getRequestTimeout();
+    if (timeoutMillis != null && timeoutMillis > 0) {
+      hold = Math.min(hold, TimeUnit.MILLISECONDS.toNanos(timeoutMillis) / 2);
+    }
+    if (hold <= 0) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return CompletableFuture.supplyAsync(() -> false,
+        CompletableFuture.delayedExecutor(hold, TimeUnit.NANOSECONDS));
   }
 
   /**
@@ -216,8 +234,11 @@ public final class PriorityRateLimiter implements Interceptor {
     onCredit++;
   }
 
-  /** Records a 429 Too Many Requests with its {@code Retry-After} header (null when absent). */
-  synchronized void throttled(String retryAfter) {
+  /**
+   * Records a 429 Too Many Requests with its {@code Retry-After} header (null when absent); returns
+   * how long the pause lasts from now (0 for none).
+   */
+  synchronized long throttled(String retryAfter) {
     long now = nanoTime.getAsLong();
     advance(now);
     throttled++;
@@ -239,6 +260,7 @@ public final class PriorityRateLimiter implements Interceptor {
       LOG.debug("API server answered 429 Too Many Requests: new requests paused {} ms",
           TimeUnit.NANOSECONDS.toMillis(pause));
     }
+    return Math.max(0, pausedUntil - now);
   }
 
   /**

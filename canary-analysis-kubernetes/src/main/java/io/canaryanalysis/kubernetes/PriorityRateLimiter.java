@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * signal), down to a floor of 5% of the configured rate (at least 1/s, never above the configured
  * rate), and empties the bucket; each second without a 429 gives back 10% of the configured rate,
  * so the rate is back to the configured one at most 10 s after the last 429. A {@code Retry-After}
- * of delta-seconds (the API server sends 1) pauses every new request of the client, both
+ * of delta-seconds (the API server typically sends 1) pauses every new request of the client, both
  * priorities, until then, capped at 30 s; no tokens accrue and the rate does not recover during
  * the pause. An HTTP-date or malformed {@code Retry-After} is ignored for the pause (the 429 still
  * cuts the rate). The bucket's capacity shrinks with the rate ({@code burst} times its share of
@@ -116,13 +116,12 @@ public final class PriorityRateLimiter implements Interceptor {
 
   @Override
   public void before(BasicBuilder builder, HttpRequest request, RequestTags tags) {
-    Priority priority = priorityOf(request.uri().getPath());
     if (Thread.currentThread().getName().startsWith(FABRIC8_SCHEDULER)) {
       takeOnCredit();
       return;
     }
     try {
-      acquire(priority);
+      acquire(priorityOf(request.uri().getPath()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -25,10 +25,10 @@ import org.slf4j.LoggerFactory;
  * by AIMD: a 429 halves the effective rate (at most once per second, so one burst of 429s is one
  * signal), down to a floor of 5% of the configured rate (at least 1/s, never above the configured
  * rate), and empties the bucket; each second without a 429 gives back 10% of the configured rate,
- * so the rate is back to the configured one at most 10 s after the last 429. A {@code Retry-After}
- * of delta-seconds (the API server typically sends 1) pauses every new request of the client, both
- * priorities, until then, capped at 30 s; no tokens accrue and the rate does not recover during
- * the pause. An HTTP-date or malformed {@code Retry-After} is ignored for the pause (the 429 still
+ * so the rate is back to the configured one at most 10 s after the last 429 and its pause. A
+ * {@code Retry-After} of delta-seconds (the API server typically sends 1) pauses every new request
+ * of the client, both priorities, until then, capped at 30 s; no tokens accrue and the rate does
+ * not recover during the pause. An HTTP-date or malformed {@code Retry-After} is ignored for the pause (the 429 still
  * cuts the rate). The bucket's capacity shrinks with the rate ({@code burst} times its share of
  * the configured rate, at least 1). {@link #effectiveRate()} and {@link #throttledResponses()}
  * show it, e.g. as gauges.

@@ -90,7 +90,7 @@ class PriorityRateLimiterThrottlingTest {
       return answered.stream().filter(s -> s.path().equals(path)).toList();
     }
 
-    /** The answers to {@code path} once there are {@code n}: fabric8 may call {@code after} just after the caller has its result. */
+    /** The answers to {@code path} once there are {@code n} (fabric8 may call {@code after} after the caller has its result). */
     List<Seen> answered(String path, int n) throws InterruptedException {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (answered(path).size() < n && System.nanoTime() < deadline) {
@@ -157,7 +157,8 @@ class PriorityRateLimiterThrottlingTest {
     assertThat(attempts).hasSize(3);
     // The first attempt on the caller's thread; fabric8's retries on its scheduler thread.
     assertThat(attempts.get(0).thread()).isEqualTo("caller");
-    assertThat(attempts.subList(1, 3)).allSatisfy(a -> assertThat(a.thread()).startsWith("CachedSingleThreadScheduler"));
+    assertThat(attempts.subList(1, 3))
+        .allSatisfy(a -> assertThat(a.thread()).startsWith("CachedSingleThreadScheduler"));
     // The limiter held each 429 for the Retry-After before fabric8 saw it, so each retry went
     // out at least the Retry-After after the 429 it retries.
     assertThat(recorder.released).extracting(Seen::code).containsExactly(429, 429);
@@ -186,7 +187,8 @@ class PriorityRateLimiterThrottlingTest {
       assertThat(limited.configMaps().inNamespace(NAMESPACE).withName("throttled").get().getData())
           .containsEntry("a", "1");
     }
-    assertThat(recorder.answered(PATH, 8)).extracting(Seen::code).containsExactly(429, 429, 200, 200, 200, 200, 200, 200);
+    assertThat(recorder.answered(PATH, 8)).extracting(Seen::code)
+        .containsExactly(429, 429, 200, 200, 200, 200, 200, 200);
     assertThat(limiter.throttledResponses()).isEqualTo(2);
   }
 

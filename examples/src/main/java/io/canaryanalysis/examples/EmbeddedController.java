@@ -8,6 +8,8 @@ import io.canaryanalysis.api.EventSink;
 import io.canaryanalysis.micrometer.CanaryMeters;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -57,7 +59,8 @@ import java.util.concurrent.CountDownLatch;
  * set, replicas elect a leader through the Lease {@code canary-analysis} in that namespace,
  * identified by {@code POD_NAME} (or {@code HOSTNAME}). The client is rate limited with
  * {@link PriorityRateLimiter} at {@code KUBE_API_QPS} (default 100) and {@code KUBE_API_BURST}
- * (default 250), Flagger's defaults, Events yielding to every other request.
+ * (default 250), Flagger's defaults, Events yielding to every other request; its effective rate
+ * and the 429s received are meters ({@code bindRateLimiter}).
  */
 public final class EmbeddedController {
   /** The Lease replicas compete for when leader election is on. */
@@ -206,6 +209,20 @@ public final class EmbeddedController {
     };
   }
 
+  /**
+   * Shows the client's rate limiter in {@code registry}: {@code canary_analysis_kube_client_rate}
+   * (the effective requests per second, below the configured rate after 429s) and
+   * {@code canary_analysis_kube_client_throttled_total} (429 Too Many Requests received).
+   */
+  static void bindRateLimiter(MeterRegistry registry, PriorityRateLimiter limiter) {
+    Gauge.builder("canary_analysis_kube_client_rate", limiter, PriorityRateLimiter::effectiveRate)
+        .description("Requests per second the client's rate limiter grants now")
+        .register(registry);
+    FunctionCounter.builder("canary_analysis_kube_client_throttled", limiter, l -> l.throttledResponses())
+        .description("429 Too Many Requests responses the client received")
+        .register(registry);
+  }
+
   /** Serves {@code registry}'s Prometheus exposition on {@code /metrics} at {@code port} (0: none). */
   static HttpServer serveMetrics(PrometheusMeterRegistry registry, int port) throws IOException {
     HttpServer server = HttpServer.create(new InetSocketAddress(port), 0);
@@ -241,6 +258,7 @@ public final class EmbeddedController {
         .withHttpClientBuilderConsumer(h -> h.addOrReplaceInterceptor("priority-rate-limit", limiter))
         .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    bindRateLimiter(registry, limiter);
     int metricsPort = Integer.parseInt(System.getenv().getOrDefault("METRICS_PORT", "8080"));
     HttpServer metrics = serveMetrics(registry, metricsPort);
     Wiring wiring = wire(client, settings, InstantSource.system(), registry);

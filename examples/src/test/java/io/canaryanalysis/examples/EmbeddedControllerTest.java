@@ -7,8 +7,10 @@ import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.core.TickReport;
 import io.canaryanalysis.kubernetes.CanaryController;
 import io.canaryanalysis.kubernetes.CanaryResources;
+import io.canaryanalysis.kubernetes.PriorityRateLimiter;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -200,6 +202,29 @@ class EmbeddedControllerTest {
     } finally {
       receiver.stop(0);
     }
+  }
+
+  @Test
+  void theRateLimiterIsMeteredAndA429ShowsInItsMeters() {
+    PriorityRateLimiter limiter = PriorityRateLimiter.of(100, 10);
+    io.micrometer.prometheusmetrics.PrometheusMeterRegistry registry =
+        new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+            io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    EmbeddedController.bindRateLimiter(registry, limiter);
+    assertThat(registry.scrape()).contains("canary_analysis_kube_client_rate 100.0")
+        .contains("canary_analysis_kube_client_throttled_total 0.0");
+
+    server.expect().get().withPath("/api/v1/namespaces/test/configmaps/busy")
+        .andReturn(429, new StatusBuilder().withCode(429).withReason("TooManyRequests").build())
+        .withHeader("Retry-After", "0").once();
+    try (KubernetesClient limited = server.createClient(b -> b.withHttpClientBuilderConsumer(
+        h -> h.addOrReplaceInterceptor("priority-rate-limit", limiter)))) {
+      // fabric8 retries the 429; the retry finds no such ConfigMap.
+      assertThat(limited.configMaps().inNamespace(NAMESPACE).withName("busy").get()).isNull();
+    }
+
+    assertThat(registry.scrape()).contains("canary_analysis_kube_client_throttled_total 1.0");
+    assertThat(registry.get("canary_analysis_kube_client_rate").gauge().value()).isLessThan(100);
   }
 
   @Test

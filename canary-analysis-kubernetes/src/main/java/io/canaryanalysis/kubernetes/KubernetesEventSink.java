@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * of one canary are by default one Event per run of steps ({@link StepEvents#SERIES}): the first
  * step creates it, later steps are written as one PATCH of its message, count and lastTimestamp
  * when {@link Builder#stepSeriesHeartbeat} has passed, when the canary's next other event comes
- * (written after it, so the order holds; the next step starts a new Event), on {@link #flush} and
- * on {@link #close}. {@code kubectl describe canary} then shows {@code Normal Synced (x5 over 4m)
+ * (the series is written before it, so the order holds, and ends: the next step starts a new
+ * Event), on {@link #flush} and on {@link #close}. An Event expired meanwhile is created again. {@code kubectl describe canary} then shows {@code Normal Synced (x5 over 4m)
  * Advance podinfo.test canary weight 50}, and a steady analysed tick sends no event request.
  * The texts are Flagger's either way; {@link StepEvents#EACH} writes every step as its own Event,
  * as Flagger does.

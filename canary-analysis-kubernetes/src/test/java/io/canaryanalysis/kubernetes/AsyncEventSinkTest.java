@@ -27,7 +27,9 @@ class AsyncEventSinkTest {
   void aBurstIsQueuedPacedAndTheOldestDroppedWhenTheQueueIsFull() {
     Fixtures.expectCanaryCrd(server);
     Fixtures.storeCanary(client, Fixtures.CANARY_YAML);
-    KubernetesEventSink sink = KubernetesEventSink.builder(client).async(2, 3).build();
+    // One Event per step, so every event the lane records is an Event to count.
+    KubernetesEventSink sink = KubernetesEventSink.builder(client).async(2, 3)
+        .stepEvents(KubernetesEventSink.StepEvents.EACH).build();
 
     for (int i = 0; i < 10; i++) {
       sink.event(new CanaryEvent("podinfo", NAMESPACE, EventType.NORMAL, CanaryEvent.REASON_SYNCED,

@@ -119,8 +119,12 @@ class EndToEndTest {
     assertThat(eventMessages()).contains(
         "Initialization done! podinfo.test",
         "New revision detected! Scaling up podinfo.test",
-        "Advance podinfo.test canary weight 10",
+        "Advance podinfo.test canary weight 20",
         "Promotion completed! Scaling down podinfo.test");
+    // The steps to 10% and 20% are one Event (a series), written when the promotion began.
+    assertThat(client.v1().events().inNamespace(NAMESPACE).list().getItems())
+        .filteredOn(e -> e.getMessage().startsWith("Advance ")).singleElement()
+        .satisfies(e -> assertThat(e.getCount()).isEqualTo(2));
   }
 
   @Test

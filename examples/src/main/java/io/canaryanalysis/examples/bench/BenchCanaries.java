@@ -1,5 +1,8 @@
 package io.canaryanalysis.examples.bench;
 
+import io.canaryanalysis.api.MetricProvider;
+import io.canaryanalysis.api.MetricQuery;
+import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.spec.Analysis;
 import io.canaryanalysis.api.spec.Canary;
 import io.canaryanalysis.api.spec.CanaryService;
@@ -24,6 +27,21 @@ final class BenchCanaries {
       + "destination_workload=~\"{{ target }}\"}[{{ interval }}])) by (le))";
 
   private BenchCanaries() {}
+
+  /** A metric provider whose every query answers 99.9: the controller benchmarks' canaries are healthy. */
+  static MetricProvider healthyMetrics() {
+    return new MetricProvider() {
+      @Override
+      public MetricResult query(MetricQuery query) {
+        return MetricResult.value(99.9);
+      }
+
+      @Override
+      public boolean isOnline() {
+        return true;
+      }
+    };
+  }
 
   static Canary podinfo() {
     return Canary.of("podinfo", "test", CanarySpec.builder()

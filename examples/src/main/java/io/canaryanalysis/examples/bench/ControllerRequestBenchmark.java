@@ -1,9 +1,6 @@
 package io.canaryanalysis.examples.bench;
 
 import io.canaryanalysis.api.MetricBackend;
-import io.canaryanalysis.api.MetricProvider;
-import io.canaryanalysis.api.MetricQuery;
-import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.status.CanaryPhase;
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.core.TickReport;
@@ -122,23 +119,12 @@ public final class ControllerRequestBenchmark {
         workload.informers(caches);
         events.informers(caches);
       }
-      MetricProvider fake = new MetricProvider() {
-        @Override
-        public MetricResult query(MetricQuery query) {
-          return MetricResult.value(99.9);
-        }
-
-        @Override
-        public boolean isOnline() {
-          return true;
-        }
-      };
       AnalysisEngine engine = AnalysisEngine.builder()
           .router(router)
           .workload(workload.build())
           .statusStore(store)
           .eventSink(events.build())
-          .metrics(new MetricBackend(fake, (name, kind) -> Optional.of(BenchCanaries.ISTIO_SUCCESS_RATE), null))
+          .metrics(new MetricBackend(BenchCanaries.healthyMetrics(), (name, kind) -> Optional.of(BenchCanaries.ISTIO_SUCCESS_RATE), null))
           .clock((InstantSource) now::get)
           .build();
       CanaryController.Builder controllerBuilder = CanaryController.builder(client, engine).namespace(NAMESPACE);

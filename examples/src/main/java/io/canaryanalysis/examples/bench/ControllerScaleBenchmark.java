@@ -1,9 +1,6 @@
 package io.canaryanalysis.examples.bench;
 
 import io.canaryanalysis.api.MetricBackend;
-import io.canaryanalysis.api.MetricProvider;
-import io.canaryanalysis.api.MetricQuery;
-import io.canaryanalysis.api.MetricResult;
 import io.canaryanalysis.api.Workload;
 import io.canaryanalysis.api.WorkloadSnapshot;
 import io.canaryanalysis.api.spec.Canary;
@@ -126,7 +123,7 @@ public final class ControllerScaleBenchmark {
           .workload(counting(DeploymentWorkload.builder(client).informers(informers).build(), ticks))
           .statusStore(CanaryResources.create(client, informers))
           .eventSink(events)
-          .metrics(new MetricBackend(healthy(), (name, kind) -> Optional.of(BenchCanaries.ISTIO_SUCCESS_RATE), null))
+          .metrics(new MetricBackend(BenchCanaries.healthyMetrics(), (name, kind) -> Optional.of(BenchCanaries.ISTIO_SUCCESS_RATE), null))
           .build();
       CanaryController controller = CanaryController.builder(client, engine)
           .namespace(ControllerRequestBenchmark.NAMESPACE).informers(informers).workers(workers)
@@ -266,20 +263,6 @@ public final class ControllerScaleBenchmark {
       @Override
       public void releaseCapacity(Canary canary) {
         deployments.releaseCapacity(canary);
-      }
-    };
-  }
-
-  private static MetricProvider healthy() {
-    return new MetricProvider() {
-      @Override
-      public MetricResult query(MetricQuery query) {
-        return MetricResult.value(99.9);
-      }
-
-      @Override
-      public boolean isOnline() {
-        return true;
       }
     };
   }

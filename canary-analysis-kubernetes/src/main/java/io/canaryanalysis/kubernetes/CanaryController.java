@@ -77,6 +77,11 @@ public final class CanaryController implements AutoCloseable {
   private final KubernetesInformers informers;
   private final Pacer eventTicks;
   private final QueueLag lag = new QueueLag(4096);
+  /** Time spent in ticks since the pool was last sized (Little's law: threads in use). */
+  private final java.util.concurrent.atomic.LongAdder busyNanos = new java.util.concurrent.atomic.LongAdder();
+  private final int minWorkers;
+  private final int maxWorkers;
+  private long sizedAt = System.nanoTime();
   private final CanaryWarnings warnings;
   private volatile boolean handlersAdded;
   private final LeaderElectionConfig leaderElection;
@@ -109,6 +114,8 @@ public final class CanaryController implements AutoCloseable {
     this.eventSink = b.eventSink;
     this.warnings = CanaryWarnings.create(b.eventSink);
     this.ownsExecutor = b.executor == null;
+    this.minWorkers = b.workers;
+    this.maxWorkers = Math.max(b.workers, b.maxWorkers);
     this.executor = b.executor != null ? b.executor
         : Executors.newScheduledThreadPool(b.workers, new DaemonThreads());
     this.leaderElection = b.leaseName == null ? null : new LeaderElectionConfigBuilder()
@@ -136,6 +143,7 @@ public final class CanaryController implements AutoCloseable {
     private EventSink eventSink = EventSink.discarding();
     private ScheduledExecutorService executor;
     private int workers = 2;
+    private int maxWorkers;
     private String leaseNamespace;
     private String leaseName;
     private String identity;
@@ -192,6 +200,21 @@ public final class CanaryController implements AutoCloseable {
         throw new IllegalArgumentException("workers must be at least 1, got " + workers);
       }
       this.workers = workers;
+      return this;
+    }
+
+    /**
+     * Lets the controller's own pool grow from {@link #workers} up to {@code maxWorkers} threads
+     * when ticks spend their time waiting on the API server: every 10 s the pool is sized by
+     * Little's law from the time ticks took (threads in use = tick time / elapsed time, kept at
+     * 70% utilization), and shrinks again when they get faster. Default: the pool stays at
+     * {@code workers}.
+     */
+    public Builder maxWorkers(int maxWorkers) {
+      if (maxWorkers < 1) {
+        throw new IllegalArgumentException("maxWorkers must be at least 1, got " + maxWorkers);
+      }
+      this.maxWorkers = maxWorkers;
       return this;
     }
 
@@ -314,6 +337,52 @@ public final class CanaryController implements AutoCloseable {
       shardLoop = executor.scheduleWithFixedDelay(this::shardRound, 0, shardRetryPeriod.toMillis(),
           TimeUnit.MILLISECONDS);
     }
+    if (ownsExecutor && maxWorkers > minWorkers) {
+      executor.scheduleWithFixedDelay(() -> resize(System.nanoTime()), SIZING_PERIOD.toMillis(),
+          SIZING_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /** How often the controller's own pool is sized from the measured tick time. */
+  static final Duration SIZING_PERIOD = Duration.ofSeconds(10);
+  /** The share of the pool's threads that ticks may keep busy before it grows. */
+  static final double TARGET_UTILIZATION = 0.7;
+
+  /** Sizes the controller's own pool from the tick time since the last sizing. */
+  void resize(long now) {
+    long busy = busyNanos.sumThenReset();
+    long elapsed = now - sizedAt;
+    sizedAt = now;
+    if (!(executor instanceof java.util.concurrent.ThreadPoolExecutor pool) || !ownsExecutor) {
+      return;
+    }
+    int size = poolSize(busy, elapsed, minWorkers, maxWorkers);
+    if (size != pool.getCorePoolSize()) {
+      LOG.info("tick workers {} -> {} (ticks kept {} threads busy over the last {} s)",
+          pool.getCorePoolSize(), size, String.format("%.2f", elapsed <= 0 ? 0 : (double) busy / elapsed),
+          TimeUnit.NANOSECONDS.toSeconds(elapsed));
+      pool.setCorePoolSize(size);
+    }
+  }
+
+  /** Little's law: the threads that {@code busy} nanoseconds of ticks over {@code elapsed} need at the target utilization. */
+  static int poolSize(long busy, long elapsed, int min, int max) {
+    if (elapsed <= 0) {
+      return min;
+    }
+    int needed = (int) Math.ceil((double) busy / elapsed / TARGET_UTILIZATION);
+    return Math.max(min, Math.min(max, needed));
+  }
+
+  /** Threads of the controller's own pool now (its core size), or -1 with the host's executor. */
+  public int workerCount() {
+    return ownsExecutor && executor instanceof java.util.concurrent.ThreadPoolExecutor pool
+        ? pool.getCorePoolSize() : -1;
+  }
+
+  /** Adds tick time, as a tick does when it ends (for tests). */
+  void recordBusy(long nanos) {
+    busyNanos.add(nanos);
   }
 
   /**
@@ -643,7 +712,16 @@ public final class CanaryController implements AutoCloseable {
       slot.running = true;
       slot.next = null;
     }
-    lag.record(System.nanoTime() - due);
+    long started = System.nanoTime();
+    lag.record(started - due);
+    try {
+      runTick(slot);
+    } finally {
+      busyNanos.add(System.nanoTime() - started);
+    }
+  }
+
+  private void runTick(Slot slot) {
     String ns = slot.namespace;
     String name = slot.name;
     Duration next;

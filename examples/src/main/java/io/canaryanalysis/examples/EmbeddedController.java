@@ -174,7 +174,8 @@ public final class EmbeddedController {
     CanaryController.Builder controller = CanaryController.builder(client, engine)
         .namespace(settings.namespace())
         .informers(informers)
-        .eventSink(events);
+        .eventSink(events)
+        .maxWorkers(16);
     if (settings.leaseNamespace() != null) {
       controller.leaderElection(settings.leaseNamespace(), LEASE_NAME, settings.identity());
     }

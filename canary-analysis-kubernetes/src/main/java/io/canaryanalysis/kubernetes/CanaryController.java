@@ -64,6 +64,11 @@ public final class CanaryController implements AutoCloseable {
   /** Flagger's finalizer on Canaries with {@code revertOnDeletion}. */
   public static final String FINALIZER = "finalizer.flagger.app";
 
+  /** How often the controller's own pool is sized from the measured tick time. */
+  static final Duration SIZING_PERIOD = Duration.ofSeconds(10);
+  /** The share of the pool's threads that ticks may keep busy before it grows. */
+  static final double TARGET_UTILIZATION = 0.7;
+
   private final AnalysisEngine engine;
   private final CanaryResources resources;
   private final String namespace;
@@ -342,11 +347,6 @@ public final class CanaryController implements AutoCloseable {
           SIZING_PERIOD.toMillis(), TimeUnit.MILLISECONDS);
     }
   }
-
-  /** How often the controller's own pool is sized from the measured tick time. */
-  static final Duration SIZING_PERIOD = Duration.ofSeconds(10);
-  /** The share of the pool's threads that ticks may keep busy before it grows. */
-  static final double TARGET_UTILIZATION = 0.7;
 
   /** Sizes the controller's own pool from the tick time since the last sizing. */
   void resize(long now) {

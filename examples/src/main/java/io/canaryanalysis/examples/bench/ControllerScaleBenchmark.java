@@ -1,9 +1,9 @@
 package io.canaryanalysis.examples.bench;
 
 import io.canaryanalysis.api.MetricBackend;
-import io.canaryanalysis.api.Workload;
-import io.canaryanalysis.api.WorkloadSnapshot;
+import io.canaryanalysis.api.AnalysisObserver;
 import io.canaryanalysis.api.spec.Canary;
+import io.canaryanalysis.api.status.CanaryStatus;
 import io.canaryanalysis.core.AnalysisEngine;
 import io.canaryanalysis.kubernetes.CanaryController;
 import io.canaryanalysis.kubernetes.CanaryResources;
@@ -120,7 +120,13 @@ public final class ControllerScaleBenchmark {
           .async(1_000, 100_000).build();
       AnalysisEngine engine = AnalysisEngine.builder()
           .router(router)
-          .workload(counting(DeploymentWorkload.builder(client).informers(informers).build(), ticks))
+          .workload(DeploymentWorkload.builder(client).informers(informers).build())
+          .observer(new AnalysisObserver() {
+            @Override
+            public void ticked(Canary canary, CanaryStatus status, Duration took) {
+              ticks.increment();
+            }
+          })
           .statusStore(CanaryResources.create(client, informers))
           .eventSink(events)
           .metrics(new MetricBackend(BenchCanaries.healthyMetrics(), (name, kind) -> Optional.of(BenchCanaries.ISTIO_SUCCESS_RATE), null))
@@ -219,52 +225,6 @@ public final class ControllerScaleBenchmark {
 
   private static long serverCpu(ProcessHandle server) {
     return server.info().totalCpuDuration().map(Duration::toNanos).orElse(0L);
-  }
-
-  /** Counts the ticks that reach the workload (every tick initializes, as Flagger's does). */
-  private static Workload counting(DeploymentWorkload deployments, LongAdder ticks) {
-    return new Workload() {
-      @Override
-      public void initialize(Canary canary) {
-        ticks.increment();
-        deployments.initialize(canary);
-      }
-
-      @Override
-      public WorkloadSnapshot observe(Canary canary) {
-        return deployments.observe(canary);
-      }
-
-      @Override
-      public void scaleUp(Canary canary) {
-        deployments.scaleUp(canary);
-      }
-
-      @Override
-      public void scaleToZero(Canary canary) {
-        deployments.scaleToZero(canary);
-      }
-
-      @Override
-      public void promote(Canary canary) {
-        deployments.promote(canary);
-      }
-
-      @Override
-      public void revert(Canary canary) {
-        deployments.revert(canary);
-      }
-
-      @Override
-      public void prepareCapacity(Canary canary) {
-        deployments.prepareCapacity(canary);
-      }
-
-      @Override
-      public void releaseCapacity(Canary canary) {
-        deployments.releaseCapacity(canary);
-      }
-    };
   }
 
   @SuppressWarnings("unchecked")
